@@ -1,0 +1,80 @@
+# splicelab: the one entry point.
+#   make            build everything into build/ (installs Debian deps when missing)
+#   make test       unit + integration tests (real splices on this kernel and in qemu)
+#   make bench      performance figures
+#   make run        the default matrix on this machine -> results/<label>/matrix.json
+#   make lab        the matrix inside other kernels under qemu (KERNELS=..., MATRIX=...)
+#   make compare    analyze every results/*/matrix.json
+#   make install PREFIX=/usr/local
+# V=1 shows full commands.
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CC      ?= gcc
+OPT     ?= -O2 -g
+CSTD    := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+CFLAGS  += $(OPT) $(CSTD)
+LDLIBS_JSON := -ljansson
+VERSION := 0.1.0
+COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+# Component makefiles append to these.
+TOOLS        :=
+STATIC_TOOLS :=
+TEST_BINS    :=
+BENCH_SCRIPTS :=
+DEPS_PARTS   := build
+
+.PHONY: all tools test bench run lab compare install clean deps lint
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: tools
+
+include repro/repro.mk
+-include probes/probes.mk
+-include analyze/analyze.mk
+-include scripts/lab.mk
+
+tools: $(TOOLS) $(STATIC_TOOLS)
+
+# Packages are checked once per change of the lists (dpkg-query, fast) and
+# installed when missing, so a fresh Debian 12 machine needs nothing but `make`.
+DEPS_STAMP := $(BUILD)/.deps
+$(DEPS_STAMP): scripts/deps.sh $(MAKEFILE_LIST)
+	$(Q)scripts/deps.sh $(DEPS_PARTS)
+	$(Q)mkdir -p $(BUILD) && touch $@
+
+deps: $(DEPS_STAMP)
+
+$(BUILD) $(BUILD)/obj $(BUILD)/static $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+test: tools $(TEST_BINS)
+	$(Q)scripts/deps.sh build test
+	$(Q)BUILD=$(BUILD) tests/run-all.sh
+
+bench: tools
+	$(Q)BUILD=$(BUILD) scripts/bench.sh $(BENCH_SCRIPTS)
+
+install: tools
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(TOOLS) $(DESTDIR)$(PREFIX)/bin/
+	$(if $(STATIC_TOOLS),install -d $(DESTDIR)$(PREFIX)/lib/splicelab/static)
+	$(if $(STATIC_TOOLS),install -m 0755 $(STATIC_TOOLS) $(DESTDIR)$(PREFIX)/lib/splicelab/static/)
+
+clean:
+	rm -rf $(BUILD)
+
+lint:
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --std=c11 --inline-suppr -D_GNU_SOURCE -Irepro repro analyze probes/*.c 2>&1

@@ -1,0 +1,41 @@
+/* The matrix runner's hook into the kernel probes (probes/).
+ *
+ * The runner never links libbpf itself: with --probe it starts the probe tool
+ * (splicelab-probe, installed next to splicelab) as a separate process that
+ * records every task whose parent is the runner, then joins the recorded
+ * events to cells by (pid, time range) once the matrix is done. */
+#ifndef SPLICELAB_PROBE_SESSION_H
+#define SPLICELAB_PROBE_SESSION_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct probe_session;
+
+/* One run of one cell: the cell process and its CLOCK_MONOTONIC life span. */
+struct probe_run {
+	pid_t pid;
+	uint64_t start_ns;
+	uint64_t end_ns;
+	size_t cell; /* index into the cells array given to probe_session_join */
+};
+
+/* Starts the probes and waits (bounded) until they are attached. Returns NULL
+ * when probes cannot run here; then *env_probes says why (mode "none"). On
+ * success *env_probes holds mode ("kprobe"/"fentry"), what attached and what
+ * did not. *env_probes is always set to a new object owned by the caller. */
+struct probe_session *probe_session_start(const char *events_path, pid_t runner_pid,
+					  json_t **env_probes);
+
+/* Detaches, flushes and reaps the probe tool (bounded). Adds lost-event counts
+ * to env_probes. Returns 0 on success. Always frees the session. */
+int probe_session_stop(struct probe_session *session, json_t *env_probes);
+
+/* Tags each event in events_path with its cell id (rewriting the file
+ * atomically) and sets the "kernel" summary of each cell in cells. */
+int probe_session_join(const char *events_path, const struct probe_run *runs, size_t nruns,
+		       json_t *cells);
+
+#endif
