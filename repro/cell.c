@@ -1,0 +1,379 @@
+/* The cell process: connects the sockets, starts the client, sink and
+ * monitor threads, then runs the relay on its own main thread. */
+#include "cell.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pattern.h"
+#include "relay.h"
+
+const char *const role_names[ROLE_COUNT] = {"relay", "client", "sink", "monitor"};
+
+#define SEND_BLOCK (1u << 20)
+#define SMALL_WRITE 4096
+#define HEAD_START_LIMIT_NS (2000ull * 1000 * 1000)
+#define HEAD_START_PLATEAU_NS (10ull * 1000 * 1000)
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+static pid_t current_tid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
+			      .tv_nsec = (long)(ns % 1000000000ull)};
+	nanosleep(&ts, NULL);
+}
+
+struct cell_ctx {
+	const struct cell_params *params;
+	struct cell_shared *shared;
+	int client_fd;
+	int sink_fd;
+	int request_fd;
+	struct relay_fds relay;
+	int client_done; /* atomic flag via __atomic */
+};
+
+_Noreturn static void finish(struct cell_shared *shared, enum outcome outcome)
+{
+	shared->outcome = outcome;
+	atomic_store(&shared->activity, ACTIVITY_DONE);
+	atomic_store(&shared->finished, 1);
+	_exit(0);
+}
+
+_Noreturn static void fail(struct cell_shared *shared, const char *call, int error)
+{
+	shared->error = error;
+	snprintf(shared->error_call, sizeof shared->error_call, "%s", call);
+	finish(shared, OUTCOME_ERROR);
+}
+
+static void *client_thread(void *arg)
+{
+	struct cell_ctx *ctx = arg;
+	struct cell_shared *shared = ctx->shared;
+	atomic_store(&shared->tids[ROLE_CLIENT], current_tid());
+	size_t block = ctx->params->sender == SENDER_ONE ? SEND_BLOCK : SMALL_WRITE;
+	uint8_t *buf = malloc(SEND_BLOCK);
+	if (!buf)
+		return NULL;
+	uint64_t sent = 0, payload = ctx->params->payload;
+	while (sent < payload) {
+		/* Generate a megabyte at a time; small senders slice it. */
+		size_t avail = payload - sent < SEND_BLOCK ? (size_t)(payload - sent) : SEND_BLOCK;
+		pattern_fill(buf, sent, avail);
+		size_t off = 0;
+		while (off < avail) {
+			size_t want = avail - off < block ? avail - off : block;
+			ssize_t n = write(ctx->client_fd, buf + off, want);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				goto out;
+			}
+			off += (size_t)n;
+			sent += (uint64_t)n;
+			atomic_store(&shared->bytes_sent, sent);
+		}
+	}
+	shutdown(ctx->client_fd, SHUT_WR);
+out:
+	free(buf);
+	__atomic_store_n(&ctx->client_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *sink_thread(void *arg)
+{
+	struct cell_ctx *ctx = arg;
+	struct cell_shared *shared = ctx->shared;
+	atomic_store(&shared->tids[ROLE_SINK], current_tid());
+	static uint8_t buf[1 << 16];
+	uint64_t received = 0;
+	for (;;) {
+		ssize_t n = read(ctx->sink_fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		int64_t flip = ctx->params->corrupt_at;
+		if (flip >= 0 && (uint64_t)flip >= received && (uint64_t)flip < received + (uint64_t)n)
+			buf[flip - (int64_t)received] ^= 0xff;
+		if (!shared->corrupt_found) {
+			size_t good = pattern_check(buf, received, (size_t)n);
+			shared->bytes_verified = received + good;
+			if (good < (size_t)n) {
+				shared->corrupt_found = 1;
+				shared->corrupt_offset = received + good;
+				shared->corrupt_expected = pattern_byte(received + good);
+				shared->corrupt_got = buf[good];
+			}
+		}
+		received += (uint64_t)n;
+		atomic_store(&shared->bytes_received, received);
+		atomic_store(&shared->last_progress_ns, monotonic_ns());
+	}
+	return NULL;
+}
+
+static int64_t queue_bytes(int fd, unsigned long request)
+{
+	int value = 0;
+	if (fd < 0 || ioctl(fd, request, &value) < 0)
+		return -1;
+	return value;
+}
+
+static void *monitor_thread(void *arg)
+{
+	struct cell_ctx *ctx = arg;
+	struct cell_shared *shared = ctx->shared;
+	atomic_store(&shared->tids[ROLE_MONITOR], current_tid());
+	for (;;) {
+		char request;
+		ssize_t n = read(ctx->request_fd, &request, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return NULL;
+		/* SIOCINQ is meaningless on a unix socket before 4.x; -1 says so. */
+		shared->src_rcv_queue = queue_bytes(ctx->relay.src, SIOCINQ);
+		shared->pipe_bytes = queue_bytes(ctx->relay.pipe_read, FIONREAD);
+		shared->dst_snd_queue = ctx->params->scenario == SCENARIO_PROXY
+						? queue_bytes(ctx->relay.dst, SIOCOUTQ)
+						: -1;
+		atomic_fetch_add(&shared->monitor_seq, 1);
+	}
+}
+
+/* A connected stream pair over loopback: *a is the connecting end, *b the
+ * accepted end. Ports come from the kernel, so parallel cells never clash. */
+static int connect_pair(enum transport transport, int *a, int *b, const char **call)
+{
+	if (transport == TRANSPORT_UNIX) {
+		int pair[2];
+		*call = "socketpair(AF_UNIX)";
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+			return -1;
+		*a = pair[0];
+		*b = pair[1];
+		return 0;
+	}
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	memset(&addr, 0, sizeof addr);
+	int family = transport == TRANSPORT_TCP6 ? AF_INET6 : AF_INET;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&addr;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_addr = in6addr_loopback;
+		addr_len = sizeof *in6;
+	} else {
+		struct sockaddr_in *in4 = (struct sockaddr_in *)&addr;
+		in4->sin_family = AF_INET;
+		in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		addr_len = sizeof *in4;
+	}
+	*call = family == AF_INET6 ? "socket(AF_INET6)" : "socket(AF_INET)";
+	int listener = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (listener < 0)
+		return -1;
+	*call = "bind(loopback)";
+	if (bind(listener, (struct sockaddr *)&addr, addr_len) < 0)
+		goto fail;
+	*call = "listen";
+	if (listen(listener, 1) < 0 || getsockname(listener, (struct sockaddr *)&addr, &addr_len) < 0)
+		goto fail;
+	*call = "connect(loopback)";
+	*a = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*a < 0 || connect(*a, (struct sockaddr *)&addr, addr_len) < 0)
+		goto fail;
+	*call = "accept";
+	*b = accept(listener, NULL, NULL);
+	if (*b < 0)
+		goto fail;
+	close(listener);
+	return 0;
+fail:;
+	int saved = errno;
+	close(listener);
+	errno = saved;
+	return -1;
+}
+
+static int set_nonblock(int fd, bool on)
+{
+	int flags = fcntl(fd, F_GETFL);
+	if (flags < 0)
+		return -1;
+	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, flags);
+}
+
+static void setup_pipe(struct cell_ctx *ctx)
+{
+	const struct cell_params *params = ctx->params;
+	struct cell_shared *shared = ctx->shared;
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC | (params->pipe_nonblock ? O_NONBLOCK : 0)) < 0)
+		fail(shared, "pipe2", errno);
+	ctx->relay.pipe_read = fds[0];
+	ctx->relay.pipe_write = fds[1];
+	/* A refusal (pipe-max-size, per-user pipe limits) is part of the result:
+	 * the cell goes on with the pipe the kernel gave. */
+	if (params->pipe_size && fcntl(fds[1], F_SETPIPE_SZ, (int)params->pipe_size) < 0)
+		shared->pipe_size_errno = errno;
+	int size = fcntl(fds[1], F_GETPIPE_SZ);
+	shared->pipe_size = size > 0 ? (uint64_t)size : 0;
+}
+
+static void setup_sockets(struct cell_ctx *ctx)
+{
+	const struct cell_params *params = ctx->params;
+	struct cell_shared *shared = ctx->shared;
+	const char *call = "";
+	if (connect_pair(params->transport, &ctx->client_fd, &ctx->relay.src, &call) < 0)
+		fail(shared, call, errno);
+	if (params->scenario == SCENARIO_PROXY &&
+	    connect_pair(params->transport, &ctx->relay.dst, &ctx->sink_fd, &call) < 0)
+		fail(shared, call, errno);
+	if (params->sender == SENDER_NODELAY && params->transport != TRANSPORT_UNIX) {
+		int one = 1;
+		if (setsockopt(ctx->client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+			fail(shared, "setsockopt(TCP_NODELAY)", errno);
+	}
+	if (set_nonblock(ctx->relay.src, params->src_nonblock) < 0)
+		fail(shared, "fcntl(source, F_SETFL)", errno);
+	if (ctx->relay.dst >= 0 && set_nonblock(ctx->relay.dst, params->dst_nonblock) < 0)
+		fail(shared, "fcntl(destination, F_SETFL)", errno);
+}
+
+/* On kernels before 4.9 the relay hangs only when enough data is already
+ * queued when it starts reading, so the client gets a head start: wait until
+ * the receive queue holds head_start bytes, the client is done, or the queue
+ * stops growing (a small receive window), whichever comes first. */
+static void wait_head_start(struct cell_ctx *ctx)
+{
+	struct cell_shared *shared = ctx->shared;
+	uint64_t target = ctx->params->head_start < ctx->params->payload ? ctx->params->head_start
+									 : ctx->params->payload;
+	atomic_store(&shared->activity, ACTIVITY_HEAD_START);
+	uint64_t start = monotonic_ns(), last_growth = start;
+	int64_t last = -1, queued = 0;
+	while (target > 0) {
+		queued = queue_bytes(ctx->relay.src, SIOCINQ);
+		uint64_t now = monotonic_ns();
+		if (queued < 0 || (uint64_t)queued >= target ||
+		    __atomic_load_n(&ctx->client_done, __ATOMIC_ACQUIRE) ||
+		    now - start > HEAD_START_LIMIT_NS)
+			break;
+		if (queued != last) {
+			last = queued;
+			last_growth = now;
+		} else if (now - last_growth > HEAD_START_PLATEAU_NS) {
+			break;
+		}
+		sleep_ns(500 * 1000);
+	}
+	if (target > 0)
+		queued = queue_bytes(ctx->relay.src, SIOCINQ);
+	shared->queued_at_start = queued > 0 ? (uint64_t)queued : 0;
+}
+
+static pthread_t start_thread(struct cell_ctx *ctx, void *(*body)(void *), const char *name,
+			      bool detached)
+{
+	pthread_t thread;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	if (detached)
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	int err = pthread_create(&thread, &attr, body, ctx);
+	pthread_attr_destroy(&attr);
+	if (err)
+		fail(ctx->shared, name, err);
+	return thread;
+}
+
+_Noreturn void cell_main(const struct cell_params *params, struct cell_shared *shared,
+			 int request_fd)
+{
+	/* Die with the runner, whatever happens to it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	signal(SIGPIPE, SIG_IGN);
+	atomic_store(&shared->tids[ROLE_RELAY], current_tid());
+
+	static struct cell_ctx ctx;
+	ctx.params = params;
+	ctx.shared = shared;
+	ctx.request_fd = request_fd;
+	ctx.client_fd = ctx.sink_fd = -1;
+	ctx.relay.src = ctx.relay.dst = ctx.relay.pipe_read = ctx.relay.pipe_write = -1;
+
+	start_thread(&ctx, monitor_thread, "pthread_create(monitor)", true);
+	setup_pipe(&ctx);
+	setup_sockets(&ctx);
+	pthread_t sink = 0;
+	if (params->scenario == SCENARIO_PROXY)
+		sink = start_thread(&ctx, sink_thread, "pthread_create(sink)", false);
+	start_thread(&ctx, client_thread, "pthread_create(client)", true);
+	wait_head_start(&ctx);
+
+	shared->relay_start_ns = monotonic_ns();
+	atomic_store(&shared->last_progress_ns, shared->relay_start_ns);
+	struct relay_result result;
+	if (params->scenario == SCENARIO_PROXY)
+		relay_proxy(params, shared, &ctx.relay, &result);
+	else
+		relay_drain(params, shared, &ctx.relay, &result);
+	if (result.error)
+		fail(shared, result.call, result.error);
+
+	if (params->scenario == SCENARIO_PROXY) {
+		/* EOF to the sink, then let it read and check everything. */
+		shutdown(ctx.relay.dst, SHUT_WR);
+		pthread_join(sink, NULL);
+		uint64_t received = atomic_load(&shared->bytes_received);
+		if (!shared->corrupt_found && received != params->payload) {
+			/* Loss (the stream ended early) or duplication past the end. */
+			shared->corrupt_found = 1;
+			uint64_t at = received < params->payload ? received : params->payload;
+			shared->corrupt_offset = at;
+			shared->corrupt_expected = received < params->payload ? pattern_byte(at) : -1;
+			shared->corrupt_got = received < params->payload ? -1 : 0;
+		}
+		finish(shared, shared->corrupt_found ? OUTCOME_CORRUPT : OUTCOME_OK);
+	}
+	/* Drain: everything sits in the pipe; read it back and check it. */
+	if (relay_verify_pipe(params, shared, &ctx.relay) != 0)
+		finish(shared, OUTCOME_CORRUPT);
+	finish(shared, OUTCOME_OK);
+}

@@ -1,0 +1,95 @@
+/* One cell: a child process holding a client, the relay under test and a
+ * sink, all on loopback. The parent watches it through struct cell_shared,
+ * a MAP_SHARED page the cell writes and the parent only reads, so the parent
+ * never blocks on the cell. */
+#ifndef SPLICELAB_CELL_H
+#define SPLICELAB_CELL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "params.h"
+
+#define TRACE_KEEP 8	  /* calls kept from the start and from the end */
+#define PER_CALL_KEEP 64 /* socket->pipe byte counts kept */
+
+enum trace_op { TRACE_DRAIN, TRACE_PUMP };
+
+struct trace_entry {
+	uint8_t op;	/* enum trace_op */
+	int32_t error; /* errno, 0 on success */
+	uint64_t len;
+	int64_t ret;
+	uint64_t t_us; /* since the relay started */
+};
+
+/* What the relay is doing right now, as it says itself: a fallback for
+ * kernels that hide /proc/PID/task/TID/syscall. */
+enum relay_activity {
+	ACTIVITY_NONE,
+	ACTIVITY_HEAD_START,
+	ACTIVITY_SPLICE_DRAIN,
+	ACTIVITY_SPLICE_PUMP,
+	ACTIVITY_WAIT_SRC, /* poll/epoll for the source to become readable */
+	ACTIVITY_WAIT_DST, /* poll/epoll for the destination to become writable */
+	ACTIVITY_DONE,
+};
+
+enum cell_role { ROLE_RELAY, ROLE_CLIENT, ROLE_SINK, ROLE_MONITOR, ROLE_COUNT };
+extern const char *const role_names[ROLE_COUNT];
+
+struct cell_shared {
+	/* Progress, written by the threads as they go. */
+	_Atomic uint64_t bytes_sent;
+	_Atomic uint64_t bytes_drained; /* socket -> pipe */
+	_Atomic uint64_t bytes_pumped;	/* pipe -> socket */
+	_Atomic uint64_t bytes_received;
+	_Atomic uint64_t splice_calls;
+	_Atomic uint64_t eagain;
+	_Atomic uint64_t eintr;
+	_Atomic uint64_t waits;
+	_Atomic uint64_t last_progress_ns; /* CLOCK_MONOTONIC */
+	_Atomic int activity;		   /* enum relay_activity */
+	_Atomic pid_t tids[ROLE_COUNT];
+
+	/* Set up once before the relay starts. */
+	uint64_t pipe_size;
+	int pipe_size_errno;
+	uint64_t queued_at_start;
+	uint64_t relay_start_ns;
+
+	/* The monitor thread answers the parent's requests with the queues as
+	 * the kernel sees them from inside the cell. */
+	_Atomic uint32_t monitor_seq;
+	int64_t src_rcv_queue;
+	int64_t pipe_bytes;
+	int64_t dst_snd_queue;
+
+	/* Written once when the cell ends on its own. */
+	_Atomic int finished;
+	int outcome; /* enum outcome: ok, error or corrupt */
+	int error;   /* errno for OUTCOME_ERROR */
+	char error_call[48];
+	uint64_t bytes_verified;
+	int corrupt_found;
+	uint64_t corrupt_offset;
+	int corrupt_expected; /* -1: the stream should have ended here */
+	int corrupt_got;      /* -1: the stream ended early */
+
+	/* Written by the relay only; read by the parent after the cell is gone. */
+	uint64_t trace_total;
+	struct trace_entry trace_first[TRACE_KEEP];
+	struct trace_entry trace_last[TRACE_KEEP]; /* ring, index trace_total % KEEP */
+	uint32_t per_call_count;
+	uint64_t per_call[PER_CALL_KEEP];
+};
+
+/* Runs in the forked child; never returns. request_fd is the read end of the
+ * pipe on which the parent asks the monitor for a fresh queue sample. */
+_Noreturn void cell_main(const struct cell_params *params, struct cell_shared *shared,
+			 int request_fd);
+
+uint64_t monotonic_ns(void);
+
+#endif

@@ -1,0 +1,95 @@
+#include "classify.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* A sleeping thread uses next to no CPU; a retry loop uses most of a core.
+ * A fifth of the window (at least 5 ms) separates them with a wide margin
+ * even when the machine is busy and the spinner gets half a CPU. */
+static bool burned_cpu(const struct stuck_snapshot *s)
+{
+	uint64_t threshold = s->window_ns / 5;
+	if (threshold < 5000000)
+		threshold = 5000000;
+	if (s->relay_cpu_known)
+		return s->relay_cpu_ns >= threshold;
+	/* Without CPU accounting, many EAGAINs in one quiet window can only
+	 * come from a retry loop. */
+	return s->eagain_in_window >= 1000;
+}
+
+static bool runnable(char state)
+{
+	return state == 'R';
+}
+
+static const char *what_waits(int activity)
+{
+	return activity == ACTIVITY_WAIT_DST ? "the destination to become writable"
+					     : "the source to become readable";
+}
+
+enum verdict classify_stuck(const struct stuck_snapshot *s, char *note, size_t note_len)
+{
+	double window_ms = (double)s->window_ns / 1e6;
+	if (burned_cpu(s)) {
+		snprintf(note, note_len,
+			 "the relay used %.0f ms of CPU in %.0f ms without moving a byte (%llu EAGAIN "
+			 "in that time)",
+			 (double)s->relay_cpu_ns / 1e6, window_ms,
+			 (unsigned long long)s->eagain_in_window);
+		return VERDICT_SPIN;
+	}
+	/* Runnable but not running: a busy machine, not a verdict. */
+	if (runnable(s->relay.state) || s->relay.syscall_nr == SYSCALL_RUNNING) {
+		snprintf(note, note_len, "the relay is runnable; waiting for it to get a CPU");
+		return VERDICT_UNSURE;
+	}
+	for (size_t i = 0; i < sizeof s->peers / sizeof s->peers[0]; i++) {
+		if (runnable(s->peers[i].state)) {
+			snprintf(note, note_len, "a peer thread is runnable; progress may follow");
+			return VERDICT_UNSURE;
+		}
+	}
+	if (s->src_rcv_queue <= 0 && s->pipe_bytes <= 0) {
+		snprintf(note, note_len, "nothing is pending in the socket or the pipe");
+		return VERDICT_UNSURE;
+	}
+	if (s->relay.state == '?') {
+		snprintf(note, note_len, "the relay thread could not be read");
+		return VERDICT_UNSURE;
+	}
+
+	char syscall[24];
+	syscall_label(s->relay.syscall_nr, syscall, sizeof syscall);
+	const char *wchan = s->relay.wchan[0] ? s->relay.wchan : "hidden";
+	bool in_splice, in_wait;
+	const char *source_of_truth = "the kernel";
+	if (s->relay.syscall_nr == SYSCALL_UNKNOWN) {
+		/* /proc/PID/syscall hidden (no ptrace access): fall back to
+		 * what the relay said it was doing before it went to sleep. */
+		in_splice = s->activity == ACTIVITY_SPLICE_DRAIN || s->activity == ACTIVITY_SPLICE_PUMP;
+		in_wait = s->activity == ACTIVITY_WAIT_SRC || s->activity == ACTIVITY_WAIT_DST;
+		source_of_truth = "the relay's own account (syscall unreadable)";
+	} else {
+		in_splice = syscall_is_splice(s->relay.syscall_nr);
+		in_wait = syscall_is_readiness_wait(s->relay.syscall_nr);
+	}
+	if (in_splice) {
+		snprintf(note, note_len,
+			 "the relay sleeps inside splice(%s) (state %c, wchan %s) with no progress for "
+			 "%.0f ms while %lld bytes wait in the source socket and %lld in the pipe; "
+			 "per %s",
+			 s->activity == ACTIVITY_SPLICE_PUMP ? "pipe->socket" : "socket->pipe",
+			 s->relay.state, wchan, window_ms, (long long)s->src_rcv_queue,
+			 (long long)s->pipe_bytes, source_of_truth);
+		return VERDICT_BLOCKED;
+	}
+	snprintf(note, note_len,
+		 "the relay sleeps in %s (state %c, wchan %s) %s%s for %.0f ms while %lld bytes "
+		 "wait in the source socket and %lld in the pipe; per %s",
+		 syscall, s->relay.state, wchan, in_wait ? "waiting for " : "outside splice",
+		 in_wait ? what_waits(s->activity) : "", window_ms, (long long)s->src_rcv_queue,
+		 (long long)s->pipe_bytes, source_of_truth);
+	return VERDICT_STALLED;
+}

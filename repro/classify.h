@@ -1,0 +1,34 @@
+/* Turns the kernel's view of a cell with no progress into a verdict. Pure:
+ * everything it looks at is in the snapshot, so recorded /proc snapshots can
+ * be classified again in tests. */
+#ifndef SPLICELAB_CLASSIFY_H
+#define SPLICELAB_CLASSIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cell.h"
+#include "procview.h"
+
+enum verdict {
+	VERDICT_UNSURE, /* not proven stuck yet: watch one more window */
+	VERDICT_BLOCKED,
+	VERDICT_STALLED,
+	VERDICT_SPIN,
+};
+
+struct stuck_snapshot {
+	struct thread_view relay;
+	struct thread_view peers[2]; /* client and sink; state '?' when absent */
+	uint64_t window_ns;	     /* how long no byte moved */
+	uint64_t relay_cpu_ns;	     /* CPU the relay used in that window */
+	bool relay_cpu_known;
+	uint64_t eagain_in_window;
+	int64_t src_rcv_queue; /* -1 unknown */
+	int64_t pipe_bytes;    /* -1 unknown */
+	int activity;	       /* enum relay_activity, the relay's own account */
+};
+
+enum verdict classify_stuck(const struct stuck_snapshot *snapshot, char *note, size_t note_len);
+
+#endif

@@ -1,0 +1,244 @@
+#include "grid.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KiB (1ull << 10)
+#define MiB (1ull << 20)
+
+/* The default grid: the seed's payloads (16384 worked on 3.10, 25000 and
+ * up hung) inside a 4 KiB..16 MiB sweep, five pipe sizes from one slot to
+ * Go's 1 MiB, and the flag sets real programs pass. */
+static const uint64_t default_pipe_sizes[] = {4 * KiB, 16 * KiB, 64 * KiB, 256 * KiB, 1 * MiB};
+static const uint64_t default_payloads[] = {4 * KiB,  16384,	 25000,	  32 * KiB,
+					    64 * KiB, 256 * KiB, 1 * MiB, 16 * MiB};
+static const int default_flag_sets[] = {0, SPLICE_F_NONBLOCK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK,
+					SPLICE_F_MORE};
+static const uint64_t profile_payloads[] = {1 * MiB, 64 * MiB};
+static const uint64_t quick_profile_payloads[] = {1 * MiB, 16 * MiB};
+
+static void set_sizes(struct size_list *list, const uint64_t *values, size_t count)
+{
+	if (list->given || list->count)
+		return;
+	list->count = count;
+	memcpy(list->values, values, count * sizeof *values);
+}
+
+static void set_choices(struct choice_list *list, const int *values, size_t count)
+{
+	if (list->given || list->count)
+		return;
+	list->count = count;
+	memcpy(list->values, values, count * sizeof *values);
+}
+
+static void set_one_size(struct size_list *list, uint64_t value)
+{
+	set_sizes(list, &value, 1);
+}
+
+static void set_one_choice(struct choice_list *list, int value)
+{
+	set_choices(list, &value, 1);
+}
+
+/* Every dimension the user did not give takes its value(s) from the preset;
+ * without a preset, one plain value. */
+static void fill_defaults(struct matrix_spec *spec)
+{
+	static const int both[] = {SCENARIO_PROXY, SCENARIO_DRAIN};
+	static const int off_on[] = {0, 1};
+	if (spec->preset == PRESET_DEFAULT) {
+		set_choices(&spec->scenarios, both, 2);
+		set_sizes(&spec->pipe_sizes, default_pipe_sizes,
+			  sizeof default_pipe_sizes / sizeof default_pipe_sizes[0]);
+		set_sizes(&spec->payloads, default_payloads,
+			  sizeof default_payloads / sizeof default_payloads[0]);
+		set_choices(&spec->flag_sets, default_flag_sets,
+			    sizeof default_flag_sets / sizeof default_flag_sets[0]);
+		set_choices(&spec->pipe_nonblock, off_on, 2);
+	}
+	set_one_choice(&spec->scenarios, SCENARIO_PROXY);
+	set_one_choice(&spec->transports, TRANSPORT_TCP4);
+	set_one_size(&spec->pipe_sizes, 64 * KiB);
+	set_one_size(&spec->payloads, 16 * MiB);
+	set_one_size(&spec->chunks, 1 * MiB);
+	set_one_choice(&spec->flag_sets, 0);
+	set_one_choice(&spec->pipe_nonblock, 0);
+	set_one_choice(&spec->src_nonblock, 0);
+	set_one_choice(&spec->dst_nonblock, 0);
+	set_one_choice(&spec->loops, LOOP_BUSY);
+	set_one_choice(&spec->senders, SENDER_ONE);
+}
+
+struct cell_list {
+	struct cell_params *cells;
+	size_t count;
+	size_t cap;
+	bool failed;
+};
+
+static void push(struct cell_list *list, const struct cell_params *cell)
+{
+	if (list->failed)
+		return;
+	if (list->count == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 64;
+		struct cell_params *bigger = realloc(list->cells, cap * sizeof *bigger);
+		if (!bigger) {
+			list->failed = true;
+			return;
+		}
+		list->cells = bigger;
+		list->cap = cap;
+	}
+	list->cells[list->count++] = *cell;
+}
+
+/* Every combination, payload varying fastest (an odometer over the
+ * dimensions), so the table reads pipe size x payload. */
+static void expand_plain(const struct matrix_spec *s, struct cell_list *list)
+{
+	enum { SCN, TRN, FLG, PNB, SNB, DNB, LOOP, SND, CHK, PIPE, PAY, DIMS };
+	const size_t sizes[DIMS] = {
+		s->scenarios.count,    s->transports.count,   s->flag_sets.count,
+		s->pipe_nonblock.count, s->src_nonblock.count, s->dst_nonblock.count,
+		s->loops.count,	       s->senders.count,      s->chunks.count,
+		s->pipe_sizes.count,   s->payloads.count,
+	};
+	size_t at[DIMS] = {0};
+	for (int d = 0; d < DIMS; d++)
+		if (sizes[d] == 0)
+			return;
+	for (;;) {
+		struct cell_params c = {
+			.scenario = (enum scenario)s->scenarios.values[at[SCN]],
+			.transport = (enum transport)s->transports.values[at[TRN]],
+			.splice_flags = (unsigned int)s->flag_sets.values[at[FLG]],
+			.pipe_nonblock = s->pipe_nonblock.values[at[PNB]],
+			.src_nonblock = s->src_nonblock.values[at[SNB]],
+			.dst_nonblock = s->dst_nonblock.values[at[DNB]],
+			.loop = (enum loop_style)s->loops.values[at[LOOP]],
+			.sender = (enum sender_style)s->senders.values[at[SND]],
+			.chunk = s->chunks.values[at[CHK]],
+			.pipe_size = s->pipe_sizes.values[at[PIPE]],
+			.payload = s->payloads.values[at[PAY]],
+			.head_start = s->head_start,
+			.corrupt_at = s->corrupt_at,
+		};
+		push(list, &c);
+		int d = DIMS - 1;
+		while (d >= 0 && ++at[d] == sizes[d])
+			at[d--] = 0;
+		if (d < 0)
+			return;
+	}
+}
+
+static void expand_profiles(const struct matrix_spec *s, const struct choice_list *scenarios,
+			    const uint64_t *payloads, size_t npayloads, struct cell_list *list)
+{
+	for (size_t i = 0; i < s->profile_count; i++)
+		for (size_t a = 0; a < scenarios->count; a++)
+			for (size_t b = 0; b < s->transports.count; b++)
+				for (size_t se = 0; se < s->senders.count; se++)
+					for (size_t n = 0; n < npayloads; n++) {
+						struct cell_params c = {
+							.scenario = (enum scenario)scenarios->values[a],
+							.transport = (enum transport)s->transports.values[b],
+							.sender = (enum sender_style)s->senders.values[se],
+							.payload = payloads[n],
+							.head_start = s->head_start,
+							.corrupt_at = s->corrupt_at,
+						};
+						profile_apply(s->profiles[i], &c);
+						push(list, &c);
+					}
+}
+
+/* The quick preset: the cells that tell the regimes apart, plus every
+ * profile. Expected on 6.x: blocked, spin, stalled, spin (O_NONBLOCK pipe
+ * promoted), ok, ok; on 3.10 the last proxy cell hangs. */
+static void expand_quick(const struct matrix_spec *s, struct cell_list *list)
+{
+	struct cell_params base = {.scenario = SCENARIO_DRAIN,
+				   .transport = TRANSPORT_TCP4,
+				   .pipe_size = 64 * KiB,
+				   .payload = 16 * MiB,
+				   .chunk = 1 * MiB,
+				   .loop = LOOP_BUSY,
+				   .sender = SENDER_ONE,
+				   .head_start = s->head_start,
+				   .corrupt_at = s->corrupt_at};
+	struct cell_params c = base;
+	push(list, &c);
+	c.splice_flags = SPLICE_F_NONBLOCK;
+	push(list, &c);
+	c.loop = LOOP_EPOLL;
+	c.src_nonblock = true;
+	push(list, &c);
+	c = base;
+	c.pipe_nonblock = true;
+	push(list, &c);
+	c = base;
+	c.payload = 16384;
+	push(list, &c);
+	c = base;
+	c.scenario = SCENARIO_PROXY;
+	push(list, &c);
+}
+
+struct cell_params *grid_expand(const struct matrix_spec *given, size_t *count)
+{
+	struct matrix_spec spec = *given;
+	struct cell_list list = {0};
+	bool grid_given = spec.scenarios.given || spec.transports.given || spec.pipe_sizes.given ||
+			  spec.payloads.given || spec.chunks.given || spec.flag_sets.given ||
+			  spec.pipe_nonblock.given || spec.src_nonblock.given ||
+			  spec.dst_nonblock.given || spec.loops.given || spec.senders.given;
+	if (!spec.preset_given && !grid_given && !spec.profiles_given)
+		spec.preset = PRESET_DEFAULT;
+	if ((spec.preset != PRESET_NONE) && !spec.profiles_given) {
+		spec.profile_count = 0;
+		for (size_t i = 0; i < profile_count; i++)
+			spec.profiles[spec.profile_count++] = &profiles[i];
+	}
+	static const int proxy_only[] = {SCENARIO_PROXY};
+	struct choice_list profile_scenarios = {.count = 1, .values = {proxy_only[0]}};
+	if (spec.scenarios.given)
+		profile_scenarios = spec.scenarios;
+
+	if (spec.preset == PRESET_QUICK) {
+		fill_defaults(&spec);
+		expand_quick(&spec, &list);
+		expand_profiles(&spec, &profile_scenarios, quick_profile_payloads, 2, &list);
+	} else if (spec.preset == PRESET_PROFILES) {
+		fill_defaults(&spec);
+		if (given->payloads.given)
+			expand_profiles(&spec, &profile_scenarios, spec.payloads.values,
+					spec.payloads.count, &list);
+		else
+			expand_profiles(&spec, &profile_scenarios, profile_payloads, 2, &list);
+	} else if (spec.preset == PRESET_NONE && spec.profiles_given && !grid_given) {
+		fill_defaults(&spec);
+		if (given->payloads.given)
+			expand_profiles(&spec, &profile_scenarios, spec.payloads.values,
+					spec.payloads.count, &list);
+		else
+			expand_profiles(&spec, &profile_scenarios, profile_payloads, 2, &list);
+	} else {
+		bool with_profiles = spec.preset == PRESET_DEFAULT || spec.profiles_given;
+		fill_defaults(&spec);
+		expand_plain(&spec, &list);
+		if (with_profiles)
+			expand_profiles(&spec, &profile_scenarios, profile_payloads, 2, &list);
+	}
+	if (list.failed) {
+		free(list.cells);
+		*count = 0;
+		return NULL;
+	}
+	*count = list.count;
+	return list.cells;
+}

@@ -1,0 +1,606 @@
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+const char *const preset_names[4] = {"none", "default", "quick", "profiles"};
+
+#define MAX_PAYLOAD (1ull << 30)
+#define MAX_CHUNK (1ull << 30)
+/* F_SETPIPE_SZ refuses anything above 2 GiB for everyone (round_pipe_size);
+ * between pipe-max-size and that, only CAP_SYS_RESOURCE succeeds, and a
+ * refusal is recorded in the cell, not treated as bad input. */
+#define MAX_PIPE_SIZE (1ull << 31)
+
+enum option_id {
+	OPT_OUT = 'o',
+	OPT_LABEL = 'L',
+	OPT_SCENARIO = 's',
+	OPT_PROFILE = 'P',
+	OPT_PIPE_SIZE = 'p',
+	OPT_PAYLOAD = 'n',
+	OPT_CHUNK = 'c',
+	OPT_FLAGS = 'f',
+	OPT_LOOP = 'l',
+	OPT_TRANSPORT = 't',
+	OPT_REPEAT = 'r',
+	OPT_JOBS = 'j',
+	OPT_WINDOW = 'w',
+	OPT_QUIET = 'q',
+	OPT_HELP = 'h',
+	OPT_VERSION = 'V',
+	OPT_PRESET = 256,
+	OPT_PIPE_NONBLOCK,
+	OPT_SRC_NONBLOCK,
+	OPT_DST_NONBLOCK,
+	OPT_SENDER,
+	OPT_HEAD_START,
+	OPT_CELL_TIMEOUT,
+	OPT_CONFIG,
+	OPT_VIRT,
+	OPT_PROBE,
+	OPT_JSON,
+	OPT_LIST,
+	OPT_LIST_PROFILES,
+	OPT_COLOR,
+	OPT_CORRUPT_AT,
+};
+
+static const struct option long_options[] = {
+	{"out", required_argument, NULL, OPT_OUT},
+	{"label", required_argument, NULL, OPT_LABEL},
+	{"preset", required_argument, NULL, OPT_PRESET},
+	{"scenario", required_argument, NULL, OPT_SCENARIO},
+	{"profile", required_argument, NULL, OPT_PROFILE},
+	{"pipe-size", required_argument, NULL, OPT_PIPE_SIZE},
+	{"payload", required_argument, NULL, OPT_PAYLOAD},
+	{"chunk", required_argument, NULL, OPT_CHUNK},
+	{"flags", required_argument, NULL, OPT_FLAGS},
+	{"pipe-nonblock", required_argument, NULL, OPT_PIPE_NONBLOCK},
+	{"src-nonblock", required_argument, NULL, OPT_SRC_NONBLOCK},
+	{"dst-nonblock", required_argument, NULL, OPT_DST_NONBLOCK},
+	{"loop", required_argument, NULL, OPT_LOOP},
+	{"sender", required_argument, NULL, OPT_SENDER},
+	{"transport", required_argument, NULL, OPT_TRANSPORT},
+	{"head-start", required_argument, NULL, OPT_HEAD_START},
+	{"repeat", required_argument, NULL, OPT_REPEAT},
+	{"jobs", required_argument, NULL, OPT_JOBS},
+	{"window", required_argument, NULL, OPT_WINDOW},
+	{"cell-timeout", required_argument, NULL, OPT_CELL_TIMEOUT},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"virt", required_argument, NULL, OPT_VIRT},
+	{"probe", no_argument, NULL, OPT_PROBE},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"quiet", no_argument, NULL, OPT_QUIET},
+	{"list", no_argument, NULL, OPT_LIST},
+	{"list-profiles", no_argument, NULL, OPT_LIST_PROFILES},
+	{"color", required_argument, NULL, OPT_COLOR},
+	{"corrupt-at", required_argument, NULL, OPT_CORRUPT_AT},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+static const char usage_text[] =
+	"Usage: splicelab [OPTIONS]\n"
+	"Run the splice_readfrom relay (splice socket->pipe, then pipe->socket) over a\n"
+	"matrix of parameters on this kernel and classify what the kernel did with\n"
+	"each cell: ok, blocked, stalled, spin, error, corrupt or crashed.\n"
+	"Writes OUT/matrix.json (schema splicelab.matrix/1) and prints a table.\n"
+	"\n"
+	"Output:\n"
+	"  -o, --out DIR          folder for matrix.json [results/<label>]\n"
+	"  -L, --label NAME       run label [<os id><version>-<kernel release>]\n"
+	"      --json             print the matrix JSON on stdout instead of the table\n"
+	"  -q, --quiet            no table and no progress line\n"
+	"      --color WHEN       auto, always, never [auto: only on a terminal]\n"
+	"      --list             print the ids of the cells that would run, then exit\n"
+	"      --list-profiles    print the profile table with sources, then exit\n"
+	"\n"
+	"The grid (LIST = values separated by ','; SIZE = bytes with K, M or G):\n"
+	"      --preset NAME      default (the full grid, used when no grid option is\n"
+	"                         given), quick (a dozen key cells), profiles (every\n"
+	"                         profile at 1M and 64M). Grid options given with a\n"
+	"                         preset replace that dimension of it; given without\n"
+	"                         one, the other dimensions take one value each:\n"
+	"                         proxy, tcp4, 64K pipe, 16M payload, 1M chunk, flags\n"
+	"                         none, all O_NONBLOCK off, busy loop, one sender.\n"
+	"  -s, --scenario LIST    proxy (client->relay->sink, every byte checked),\n"
+	"                         drain (socket->pipe only, the pipe is never read)\n"
+	"  -P, --profile LIST     profile names (see --list-profiles) or all; a\n"
+	"                         profile fixes pipe size, chunk, flags, O_NONBLOCK\n"
+	"                         and loop, so those options cannot be combined\n"
+	"  -p, --pipe-size LIST   power-of-two pipe sizes, 4K to 2G, or default (no\n"
+	"                         F_SETPIPE_SZ); a refusal by the kernel is recorded\n"
+	"  -n, --payload LIST     bytes the client sends, up to 1G\n"
+	"  -c, --chunk LIST       len of each socket->pipe splice, up to 1G [1M]\n"
+	"  -f, --flags LIST       flag sets, flags in a set joined by | or +:\n"
+	"                         none, NONBLOCK, MOVE, MORE, GIFT (e.g. none,MOVE|NONBLOCK)\n"
+	"      --pipe-nonblock LIST  on, off: O_NONBLOCK on the pipe (since 5.1 the\n"
+	"                         kernel then acts as if SPLICE_F_NONBLOCK was given)\n"
+	"      --src-nonblock LIST   on, off: O_NONBLOCK on the source socket\n"
+	"      --dst-nonblock LIST   on, off: O_NONBLOCK on the destination socket\n"
+	"  -l, --loop LIST        after EAGAIN: busy (retry at once), poll (level-\n"
+	"                         triggered), epoll (edge-triggered, like Go)\n"
+	"      --sender LIST      one (1 MiB writes), many (4 KiB writes), nodelay\n"
+	"                         (4 KiB writes with TCP_NODELAY)\n"
+	"  -t, --transport LIST   tcp4, tcp6, unix (stream sockets on this host)\n"
+	"      --head-start SIZE  bytes to see queued on the source socket before\n"
+	"                         the relay starts [256K]\n"
+	"      --config FILE      'option = value' lines with the long option names\n"
+	"\n"
+	"Running:\n"
+	"  -j, --jobs N           cells in parallel [online CPUs]\n"
+	"  -w, --window MS        no-progress window before the kernel's view of the\n"
+	"                         cell is read, 10 to 10000 [100]\n"
+	"      --cell-timeout MS  hard limit for one cell [20000]\n"
+	"  -r, --repeat N         run each cell N times and report every outcome [1]\n"
+	"      --probe            record kernel probes into OUT/events.jsonl\n"
+	"      --virt KIND        recorded as env.virt: native, qemu-tcg, qemu-kvm\n"
+	"      --corrupt-at N     self-test: the sink flips the byte at offset N\n"
+	"  -h, --help             this text\n"
+	"  -V, --version          version and commit\n"
+	"\n"
+	"Exit status: 0 the matrix ran, whatever the outcomes; 64 bad usage or\n"
+	"input (nothing written); 1 the tool itself failed.\n";
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list args;
+	va_start(args, fmt);
+	fprintf(stderr, "splicelab: ");
+	vfprintf(stderr, fmt, args);
+	fprintf(stderr, " (see --help)\n");
+	va_end(args);
+	return EXIT_USAGE;
+}
+
+/* Splits a comma list in place-safe fashion: calls add() for each item. */
+typedef int (*item_fn)(const char *option, const char *item, void *list);
+
+static int for_each_item(const char *option, const char *text, item_fn add, void *list)
+{
+	char *copy = strdup(text);
+	if (!copy)
+		return usage_error("--%s: out of memory", option);
+	int rc = 0;
+	if (!*copy)
+		rc = usage_error("--%s: empty list", option);
+	char *save = NULL;
+	for (char *item = strtok_r(copy, ",", &save); item && rc == 0;
+	     item = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*item))
+			item++;
+		char *end = item + strlen(item);
+		while (end > item && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		rc = add(option, item, list);
+	}
+	free(copy);
+	return rc;
+}
+
+static int push_size(const char *option, struct size_list *list, uint64_t value)
+{
+	if (list->count == MAX_LIST)
+		return usage_error("--%s: more than 32 values", option);
+	for (size_t i = 0; i < list->count; i++)
+		if (list->values[i] == value)
+			return 0;
+	list->values[list->count++] = value;
+	return 0;
+}
+
+static int push_choice(const char *option, struct choice_list *list, int value)
+{
+	if (list->count == MAX_LIST)
+		return usage_error("--%s: more than 32 values", option);
+	for (size_t i = 0; i < list->count; i++)
+		if (list->values[i] == value)
+			return 0;
+	list->values[list->count++] = value;
+	return 0;
+}
+
+static int add_pipe_size(const char *option, const char *item, void *list)
+{
+	uint64_t size = 0;
+	if (strcmp(item, "default") == 0)
+		return push_size(option, list, 0);
+	if (parse_size(item, &size) < 0)
+		return usage_error("--pipe-size: '%s' is not a size (e.g. 4K, 64K, 1M, "
+				   "default)", item);
+	if (size & (size - 1))
+		return usage_error("--pipe-size: %s is not a power of two (the kernel rounds "
+				   "pipe sizes to one)", item);
+	if (size < 4096 || size > MAX_PIPE_SIZE)
+		return usage_error("--pipe-size: %s is outside 4K..2G, what F_SETPIPE_SZ can "
+				   "ever grant", item);
+	return push_size(option, list, size);
+}
+
+static int add_bounded_size(const char *option, const char *item, void *list, uint64_t max)
+{
+	uint64_t size = 0;
+	if (parse_size(item, &size) < 0)
+		return usage_error("--%s: '%s' is not a positive size (e.g. 25000, 64K, 16M)",
+				   option, item);
+	if (size > max)
+		return usage_error("--%s: %s is above the 1G cap", option, item);
+	return push_size(option, list, size);
+}
+
+static int add_payload(const char *option, const char *item, void *list)
+{
+	return add_bounded_size(option, item, list, MAX_PAYLOAD);
+}
+
+static int add_chunk(const char *option, const char *item, void *list)
+{
+	return add_bounded_size(option, item, list, MAX_CHUNK);
+}
+
+static int add_flag_set(const char *option, const char *item, void *list)
+{
+	unsigned int bits;
+	char bad[64];
+	if (parse_flag_set(item, &bits, bad, sizeof bad) < 0)
+		return usage_error("--flags: unknown flag '%s' in '%s' (allowed: none, NONBLOCK, "
+				   "MOVE, MORE, GIFT)",
+				   bad, item);
+	return push_choice(option, list, (int)bits);
+}
+
+static int add_on_off(const char *option, const char *item, void *list)
+{
+	if (strcmp(item, "on") == 0 || strcmp(item, "1") == 0 || strcmp(item, "yes") == 0)
+		return push_choice(option, list, 1);
+	if (strcmp(item, "off") == 0 || strcmp(item, "0") == 0 || strcmp(item, "no") == 0)
+		return push_choice(option, list, 0);
+	return usage_error("--%s: '%s' is not on or off", option, item);
+}
+
+struct named_table {
+	const char *const *names;
+	int count;
+	struct choice_list *list;
+};
+
+static int add_named(const char *option, const char *item, void *arg)
+{
+	struct named_table *table = arg;
+	int index = name_index(table->names, table->count, item);
+	if (index < 0) {
+		char allowed[128] = "";
+		for (int i = 0; i < table->count; i++) {
+			strncat(allowed, i ? ", " : "", sizeof allowed - strlen(allowed) - 1);
+			strncat(allowed, table->names[i], sizeof allowed - strlen(allowed) - 1);
+		}
+		fprintf(stderr, "splicelab: --%s: unknown value '%s' (allowed: %s) (see --help)\n",
+			option, item, allowed);
+		return EXIT_USAGE;
+	}
+	return push_choice(option, table->list, index);
+}
+
+static int add_profile(const char *option, const char *item, void *arg)
+{
+	struct matrix_spec *spec = arg;
+	(void)option;
+	if (strcmp(item, "all") == 0) {
+		spec->profile_count = 0;
+		for (size_t i = 0; i < profile_count; i++)
+			spec->profiles[spec->profile_count++] = &profiles[i];
+		return 0;
+	}
+	const struct profile *profile = profile_find(item);
+	if (!profile)
+		return usage_error("--profile: unknown profile '%s' (see --list-profiles)", item);
+	for (size_t i = 0; i < spec->profile_count; i++)
+		if (spec->profiles[i] == profile)
+			return 0;
+	if (spec->profile_count == MAX_LIST)
+		return usage_error("--profile: more than 32 values");
+	spec->profiles[spec->profile_count++] = profile;
+	return 0;
+}
+
+static int parse_uint(const char *option, const char *text, unsigned long min, unsigned long max,
+		      unsigned long *value)
+{
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)text[0]))
+		goto bad;
+	*value = strtoul(text, &end, 10);
+	if (errno || *end || *value < min || *value > max)
+		goto bad;
+	return 0;
+bad:
+	return usage_error("--%s: '%s' is not a whole number from %lu to %lu", option, text, min,
+			   max);
+}
+
+static int load_config(struct options *options, const char *path);
+
+static int set_list(const char *name, const char *value, item_fn add, void *list, bool *given)
+{
+	*given = true;
+	return for_each_item(name, value, add, list);
+}
+
+static int apply_option(struct options *options, int id, const char *name, const char *value)
+{
+	struct matrix_spec *spec = &options->spec;
+	unsigned long number;
+	int rc;
+	switch (id) {
+	case OPT_OUT:
+		options->out_dir = value;
+		return 0;
+	case OPT_LABEL:
+		if (!*value || strchr(value, '/'))
+			return usage_error("--label: '%s' must be a non-empty name without '/'", value);
+		options->label = value;
+		return 0;
+	case OPT_PRESET: {
+		int index = name_index(preset_names, 4, value);
+		if (index <= 0)
+			return usage_error("--preset: unknown preset '%s' (allowed: default, quick, "
+					   "profiles)", value);
+		spec->preset = (enum preset)index;
+		spec->preset_given = true;
+		return 0;
+	}
+	case OPT_SCENARIO: {
+		struct named_table table = {scenario_names, SCENARIO_COUNT, &spec->scenarios};
+		return set_list(name, value, add_named, &table, &spec->scenarios.given);
+	}
+	case OPT_TRANSPORT: {
+		struct named_table table = {transport_names, TRANSPORT_COUNT, &spec->transports};
+		return set_list(name, value, add_named, &table, &spec->transports.given);
+	}
+	case OPT_LOOP: {
+		struct named_table table = {loop_names, LOOP_COUNT, &spec->loops};
+		return set_list(name, value, add_named, &table, &spec->loops.given);
+	}
+	case OPT_SENDER: {
+		struct named_table table = {sender_names, SENDER_COUNT, &spec->senders};
+		return set_list(name, value, add_named, &table, &spec->senders.given);
+	}
+	case OPT_PROFILE:
+		return set_list(name, value, add_profile, spec, &spec->profiles_given);
+	case OPT_PIPE_SIZE:
+		return set_list(name, value, add_pipe_size, &spec->pipe_sizes,
+				&spec->pipe_sizes.given);
+	case OPT_PAYLOAD:
+		return set_list(name, value, add_payload, &spec->payloads, &spec->payloads.given);
+	case OPT_CHUNK:
+		return set_list(name, value, add_chunk, &spec->chunks, &spec->chunks.given);
+	case OPT_FLAGS:
+		return set_list(name, value, add_flag_set, &spec->flag_sets,
+				&spec->flag_sets.given);
+	case OPT_PIPE_NONBLOCK:
+		return set_list(name, value, add_on_off, &spec->pipe_nonblock,
+				&spec->pipe_nonblock.given);
+	case OPT_SRC_NONBLOCK:
+		return set_list(name, value, add_on_off, &spec->src_nonblock,
+				&spec->src_nonblock.given);
+	case OPT_DST_NONBLOCK:
+		return set_list(name, value, add_on_off, &spec->dst_nonblock,
+				&spec->dst_nonblock.given);
+	case OPT_HEAD_START:
+		if (strcmp(value, "0") == 0) {
+			spec->head_start = 0;
+			return 0;
+		}
+		if (parse_size(value, &spec->head_start) < 0 || spec->head_start > MAX_PAYLOAD)
+			return usage_error("--head-start: '%s' is not a size from 0 to 1G", value);
+		return 0;
+	case OPT_CORRUPT_AT:
+		if ((rc = parse_uint(name, value, 0, (unsigned long)MAX_PAYLOAD, &number)))
+			return rc;
+		spec->corrupt_at = (int64_t)number;
+		return 0;
+	case OPT_REPEAT:
+		if ((rc = parse_uint(name, value, 1, 1000, &number)))
+			return rc;
+		options->repeat = (unsigned int)number;
+		return 0;
+	case OPT_JOBS:
+		if ((rc = parse_uint(name, value, 1, 256, &number)))
+			return rc;
+		options->jobs = (int)number;
+		return 0;
+	case OPT_WINDOW:
+		if ((rc = parse_uint(name, value, 10, 10000, &number)))
+			return rc;
+		options->window_ms = (unsigned int)number;
+		return 0;
+	case OPT_CELL_TIMEOUT:
+		if ((rc = parse_uint(name, value, 100, 600000, &number)))
+			return rc;
+		options->cell_timeout_ms = (unsigned int)number;
+		return 0;
+	case OPT_CONFIG:
+		return load_config(options, value);
+	case OPT_VIRT:
+		if (strcmp(value, "native") && strcmp(value, "qemu-tcg") && strcmp(value, "qemu-kvm"))
+			return usage_error("--virt: '%s' is not native, qemu-tcg or qemu-kvm", value);
+		options->virt = value;
+		return 0;
+	case OPT_COLOR:
+		if (strcmp(value, "auto") == 0)
+			options->color = COLOR_AUTO;
+		else if (strcmp(value, "always") == 0)
+			options->color = COLOR_ALWAYS;
+		else if (strcmp(value, "never") == 0)
+			options->color = COLOR_NEVER;
+		else
+			return usage_error("--color: '%s' is not auto, always or never", value);
+		return 0;
+	case OPT_PROBE:
+		options->probe = true;
+		return 0;
+	case OPT_JSON:
+		options->json = true;
+		return 0;
+	case OPT_QUIET:
+		options->quiet = true;
+		return 0;
+	case OPT_LIST:
+		options->list = true;
+		return 0;
+	case OPT_LIST_PROFILES:
+		options->list_profiles = true;
+		return 0;
+	default:
+		return usage_error("unknown option");
+	}
+}
+
+/* Config values must outlive parsing: options keep pointers into them. */
+static char *config_keep(const char *text)
+{
+	return strdup(text);
+}
+
+static int load_config(struct options *options, const char *path)
+{
+	FILE *file = fopen(path, "r");
+	if (!file)
+		return usage_error("--config: cannot read '%s': %s", path, strerror(errno));
+	char line[1024];
+	int line_no = 0, rc = 0;
+	while (rc == 0 && fgets(line, sizeof line, file)) {
+		line_no++;
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *key = line;
+		while (isspace((unsigned char)*key))
+			key++;
+		if (!*key)
+			continue;
+		char *sep = key + strcspn(key, "= \t");
+		char *value = sep;
+		if (*value)
+			*value++ = '\0';
+		while (isspace((unsigned char)*value) || *value == '=')
+			value++;
+		char *end = value + strlen(value);
+		while (end > value && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		const struct option *found = NULL;
+		for (const struct option *o = long_options; o->name; o++)
+			if (strcmp(o->name, key) == 0)
+				found = o;
+		char where[64];
+		snprintf(where, sizeof where, "%d", line_no);
+		if (!found || found->val == OPT_CONFIG || found->val == OPT_HELP ||
+		    found->val == OPT_VERSION) {
+			fprintf(stderr, "splicelab: %s:%s: unknown option '%s' (see --help)\n", path,
+				where, key);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (found->has_arg == required_argument && !*value) {
+			fprintf(stderr, "splicelab: %s:%s: '%s' needs a value\n", path, where, key);
+			rc = EXIT_USAGE;
+			break;
+		}
+		char *kept = config_keep(value);
+		if (!kept) {
+			rc = EXIT_USAGE;
+			break;
+		}
+		rc = apply_option(options, found->val, found->name, kept);
+	}
+	fclose(file);
+	return rc;
+}
+
+static void print_version(void)
+{
+	printf("splicelab %s (commit %s)\n", SPLICELAB_VERSION, SPLICELAB_COMMIT);
+}
+
+/* A profile fixes these; combining them would silently mean two things. */
+static int check_conflicts(const struct options *options)
+{
+	const struct matrix_spec *spec = &options->spec;
+	if (options->window_ms >= options->cell_timeout_ms)
+		return usage_error("--window (%u ms) must be shorter than --cell-timeout (%u ms)",
+				   options->window_ms, options->cell_timeout_ms);
+	bool grid_given = spec->pipe_sizes.given || spec->chunks.given || spec->flag_sets.given ||
+			  spec->pipe_nonblock.given || spec->src_nonblock.given ||
+			  spec->dst_nonblock.given || spec->loops.given;
+	if (spec->profiles_given && !spec->preset_given && grid_given)
+		return usage_error("--profile cannot be combined with --pipe-size, --chunk, "
+				   "--flags, --*-nonblock or --loop: a profile fixes them");
+	if (options->json && options->quiet)
+		return usage_error("--json and --quiet conflict: --json prints the matrix on "
+				   "stdout");
+	return 0;
+}
+
+int options_parse(int argc, char **argv, struct options *options)
+{
+	memset(options, 0, sizeof *options);
+	options->spec.head_start = 256 * 1024;
+	options->spec.corrupt_at = -1;
+	options->window_ms = 100;
+	options->cell_timeout_ms = 20000;
+	options->repeat = 1;
+	options->virt = "native";
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	options->jobs = cpus > 0 ? (int)cpus : 1;
+	options->argc = argc;
+	options->argv = argv;
+
+	opterr = 0;
+	optind = 1;
+	int id, rc;
+	while ((id = getopt_long(argc, argv, ":o:L:s:P:p:n:c:f:l:t:r:j:w:qhV", long_options,
+				 NULL)) != -1) {
+		const char *name = NULL;
+		for (const struct option *o = long_options; o->name; o++)
+			if (o->val == id)
+				name = o->name;
+		if (id == '?') {
+			const char *arg = argv[optind - 1];
+			if (optopt)
+				fprintf(stderr, "splicelab: unknown option '-%c' (see --help)\n", optopt);
+			else
+				fprintf(stderr, "splicelab: unknown option '%s' (see --help)\n", arg);
+			return EXIT_USAGE;
+		}
+		if (id == ':') {
+			fprintf(stderr, "splicelab: option '%s' needs a value (see --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+		if (id == OPT_HELP) {
+			fputs(usage_text, stdout);
+			return 1;
+		}
+		if (id == OPT_VERSION) {
+			print_version();
+			return 1;
+		}
+		if ((rc = apply_option(options, id, name ? name : "?", optarg)))
+			return rc;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "splicelab: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	return check_conflicts(options);
+}

@@ -1,0 +1,78 @@
+/* The matrix runner's command line (and --config files, which use the same
+ * option names): what to run and how. */
+#ifndef SPLICELAB_OPTIONS_H
+#define SPLICELAB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "params.h"
+#include "profiles.h"
+
+#define EXIT_USAGE 64 /* sysexits EX_USAGE: bad option or input, nothing written */
+
+#define MAX_LIST 32
+
+/* One dimension of the grid; given says whether the user set it. */
+struct size_list {
+	size_t count;
+	uint64_t values[MAX_LIST];
+	bool given;
+};
+struct choice_list {
+	size_t count;
+	int values[MAX_LIST];
+	bool given;
+};
+
+enum preset { PRESET_NONE, PRESET_DEFAULT, PRESET_QUICK, PRESET_PROFILES };
+extern const char *const preset_names[4];
+
+struct matrix_spec {
+	enum preset preset;
+	bool preset_given;
+	struct choice_list scenarios;
+	struct choice_list transports;
+	struct size_list pipe_sizes; /* 0 = the kernel's default */
+	struct size_list payloads;
+	struct size_list chunks;
+	struct choice_list flag_sets;
+	struct choice_list pipe_nonblock;
+	struct choice_list src_nonblock;
+	struct choice_list dst_nonblock;
+	struct choice_list loops;
+	struct choice_list senders;
+	const struct profile *profiles[MAX_LIST];
+	size_t profile_count;
+	bool profiles_given;
+	uint64_t head_start;
+	int64_t corrupt_at;
+};
+
+enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
+
+struct options {
+	struct matrix_spec spec;
+	const char *out_dir; /* NULL: results/<label> */
+	const char *label;   /* NULL: from the environment */
+	const char *virt;
+	int jobs;
+	unsigned int window_ms;
+	unsigned int cell_timeout_ms;
+	unsigned int repeat;
+	bool json;
+	bool quiet;
+	bool list;
+	bool list_profiles;
+	bool probe;
+	enum color_mode color;
+	char **argv; /* as given, for params.argv */
+	int argc;
+};
+
+/* Parses argv. Returns 0 to go on, 1 when the program should exit 0 (help,
+ * version), or EXIT_USAGE after printing one line naming the option. */
+int options_parse(int argc, char **argv, struct options *options);
+
+#endif

@@ -1,0 +1,40 @@
+/* The kernel's own view of a thread, read from /proc/PID/task/TID. */
+#ifndef SPLICELAB_PROCVIEW_H
+#define SPLICELAB_PROCVIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SYSCALL_RUNNING (-1) /* the thread was on a CPU, in user space */
+#define SYSCALL_UNKNOWN (-2) /* /proc/.../syscall unreadable */
+
+struct thread_view {
+	pid_t tid;
+	char state;	 /* R, S, D, T, Z…; '?' when unreadable */
+	char wchan[64]; /* "" when the kernel hides it ("0") */
+	long syscall_nr;
+	uint64_t cpu_ns;
+	bool cpu_known;
+	char *stack;	/* frames, one per line without addresses; NULL when unread */
+	int stack_error; /* errno when the stack could not be read */
+};
+
+/* Fills view for tid of process pid. want_stack reads the kernel stack too
+ * (root only on most kernels). Returns -1 when the thread is gone. */
+int procview_read(pid_t pid, pid_t tid, bool want_stack, struct thread_view *view);
+void procview_free(struct thread_view *view);
+
+/* CPU time used by one thread so far: schedstat (ns) when the kernel keeps
+ * it, else utime+stime ticks. Returns false when unreadable. */
+bool procview_cpu_ns(pid_t pid, pid_t tid, uint64_t *cpu_ns);
+
+/* "splice", "epoll_wait"… for the syscalls a relay can sleep in; NULL else. */
+const char *syscall_name(long nr);
+/* The syscall as JSON should show it: its name, "running", "unknown" or the
+ * number in decimal. */
+void syscall_label(long nr, char *buf, size_t len);
+bool syscall_is_splice(long nr);
+bool syscall_is_readiness_wait(long nr);
+
+#endif

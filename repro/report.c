@@ -1,0 +1,287 @@
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "params.h"
+
+int report_check_output_dir(const char *dir)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s", dir);
+	/* The nearest part of the path that exists must be a writable folder. */
+	for (;;) {
+		struct stat st;
+		if (stat(path, &st) == 0) {
+			if (!S_ISDIR(st.st_mode)) {
+				fprintf(stderr, "splicelab: --out: '%s' is not a folder\n", path);
+				return -1;
+			}
+			if (access(path, W_OK | X_OK) < 0) {
+				fprintf(stderr, "splicelab: --out: cannot write in '%s': %s\n", path,
+					strerror(errno));
+				return -1;
+			}
+			return 0;
+		}
+		char *slash = strrchr(path, '/');
+		if (!slash) {
+			snprintf(path, sizeof path, ".");
+			continue;
+		}
+		if (slash == path) {
+			path[1] = '\0';
+			continue;
+		}
+		*slash = '\0';
+	}
+}
+
+int report_make_dirs(const char *dir)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int report_write_json(const char *dir, const char *name, const json_t *doc)
+{
+	char tmp[PATH_MAX], final[PATH_MAX];
+	snprintf(final, sizeof final, "%s/%s", dir, name);
+	snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name);
+	if (report_make_dirs(dir) < 0) {
+		fprintf(stderr, "splicelab: cannot create '%s': %s\n", dir, strerror(errno));
+		return -1;
+	}
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		fprintf(stderr, "splicelab: cannot create a file in '%s': %s\n", dir,
+			strerror(errno));
+		return -1;
+	}
+	fchmod(fd, 0644);
+	FILE *file = fdopen(fd, "w");
+	int rc = file ? json_dumpf(doc, file, JSON_INDENT(1) | JSON_ENSURE_ASCII) : -1;
+	if (file && rc == 0)
+		rc = fputc('\n', file) == EOF ? -1 : 0;
+	if (file && rc == 0)
+		rc = fflush(file) == 0 && fsync(fileno(file)) == 0 ? 0 : -1;
+	if (file ? fclose(file) != 0 : close(fd) != 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, final) < 0)
+		rc = -1;
+	if (rc != 0) {
+		fprintf(stderr, "splicelab: writing '%s' failed: %s\n", final, strerror(errno));
+		unlink(tmp);
+	}
+	return rc;
+}
+
+static const char *outcome_color(const char *outcome)
+{
+	static const struct {
+		const char *outcome;
+		const char *sgr;
+	} colors[] = {
+		{"ok", "32"},	   {"blocked", "1;31"}, {"stalled", "35"}, {"spin", "33"},
+		{"error", "1;33"}, {"corrupt", "1;35"}, {"crashed", "1;31"},
+	};
+	for (size_t i = 0; i < sizeof colors / sizeof colors[0]; i++)
+		if (strcmp(colors[i].outcome, outcome) == 0)
+			return colors[i].sgr;
+	return "0";
+}
+
+static json_int_t cell_int(const json_t *cell, const char *key)
+{
+	return json_integer_value(json_object_get(cell, key));
+}
+
+static const char *cell_str(const json_t *cell, const char *key)
+{
+	const char *value = json_string_value(json_object_get(cell, key));
+	return value ? value : "";
+}
+
+/* The outcome word as the table shows it: '*' when repeats disagreed, '!'
+ * when F_SETPIPE_SZ was refused. */
+static void print_outcome(FILE *out, const json_t *cell, int width, bool color)
+{
+	const char *outcome = cell_str(cell, "outcome");
+	json_t *runs = json_object_get(cell, "runs");
+	bool mixed = runs && json_is_false(json_object_get(runs, "consistent"));
+	bool refused = json_is_string(json_object_get(cell, "pipe_size_error"));
+	char word[32];
+	snprintf(word, sizeof word, "%s%s%s", outcome, mixed ? "*" : "", refused ? "!" : "");
+	int pad = width - (int)strlen(word);
+	if (color)
+		fprintf(out, "\033[%sm%s\033[0m", outcome_color(outcome), word);
+	else
+		fputs(word, out);
+	fprintf(out, "%*s", pad > 0 ? pad : 1, "");
+}
+
+/* The block a plain cell belongs to: its id without pipe and payload. */
+static void group_key(const char *id, char *buf, size_t len)
+{
+	size_t used = 0;
+	for (const char *part = id; *part && used + 1 < len;) {
+		size_t n = strcspn(part, ",");
+		if (strncmp(part, "pipe=", 5) != 0 && strncmp(part, "payload=", 8) != 0) {
+			int wrote = snprintf(buf + used, len - used, "%s%.*s", used ? " " : "",
+					     (int)n, part);
+			if (wrote > 0)
+				used += (size_t)wrote;
+		}
+		part += n + (part[n] == ',');
+	}
+	if (used >= len)
+		buf[len - 1] = '\0';
+}
+
+static size_t distinct_sizes(const json_t *cells, const char *key, const char *group,
+			     json_int_t *values, size_t max)
+{
+	size_t count = 0, index;
+	json_t *cell;
+	char this_group[512];
+	json_array_foreach(cells, index, cell)
+	{
+		if (!json_is_null(json_object_get(cell, "profile")))
+			continue;
+		group_key(cell_str(cell, "id"), this_group, sizeof this_group);
+		if (strcmp(this_group, group) != 0)
+			continue;
+		json_int_t value = cell_int(cell, key);
+		bool seen = false;
+		for (size_t i = 0; i < count; i++)
+			seen |= values[i] == value;
+		if (!seen && count < max)
+			values[count++] = value;
+	}
+	return count;
+}
+
+static const json_t *find_cell(const json_t *cells, const char *group, json_int_t pipe,
+			       json_int_t payload)
+{
+	size_t index;
+	json_t *cell;
+	char this_group[512];
+	json_array_foreach(cells, index, cell)
+	{
+		if (!json_is_null(json_object_get(cell, "profile")) ||
+		    cell_int(cell, "pipe_size_requested") != pipe || cell_int(cell, "payload") != payload)
+			continue;
+		group_key(cell_str(cell, "id"), this_group, sizeof this_group);
+		if (strcmp(this_group, group) == 0)
+			return cell;
+	}
+	return NULL;
+}
+
+static void print_group(FILE *out, const json_t *cells, const char *group, bool color)
+{
+	json_int_t pipes[64], payloads[64];
+	size_t npipes = distinct_sizes(cells, "pipe_size_requested", group, pipes, 64);
+	size_t npayloads = distinct_sizes(cells, "payload", group, payloads, 64);
+	char label[24];
+	fprintf(out, "\n%s\n%-10s", group, "pipe\\load");
+	for (size_t j = 0; j < npayloads; j++) {
+		format_size((uint64_t)payloads[j], label, sizeof label);
+		fprintf(out, "%-9s", label);
+	}
+	fputc('\n', out);
+	for (size_t i = 0; i < npipes; i++) {
+		if (pipes[i])
+			format_size((uint64_t)pipes[i], label, sizeof label);
+		else
+			snprintf(label, sizeof label, "default");
+		fprintf(out, "%-10s", label);
+		for (size_t j = 0; j < npayloads; j++) {
+			const json_t *cell = find_cell(cells, group, pipes[i], payloads[j]);
+			if (cell)
+				print_outcome(out, cell, 9, color);
+			else
+				fprintf(out, "%-9s", "-");
+		}
+		fputc('\n', out);
+	}
+}
+
+static void print_profiles(FILE *out, const json_t *cells, bool color)
+{
+	size_t index;
+	json_t *cell;
+	bool header = false;
+	json_array_foreach(cells, index, cell)
+	{
+		const char *profile = json_string_value(json_object_get(cell, "profile"));
+		if (!profile)
+			continue;
+		if (!header) {
+			fprintf(out, "\nprofiles (real programs' parameters)\n%-17s %-6s %-8s %-9s "
+				     "%12s %9s %9s\n",
+				"profile", "scen.", "payload", "outcome", "bytes moved", "ms",
+				"detect ms");
+			header = true;
+		}
+		char payload[24];
+		format_size((uint64_t)cell_int(cell, "payload"), payload, sizeof payload);
+		fprintf(out, "%-17s %-6s %-8s ", profile, cell_str(cell, "scenario"), payload);
+		print_outcome(out, cell, 10, color);
+		json_t *detected = json_object_get(cell, "detected_after_ms");
+		fprintf(out, "%12lld %9.1f ", (long long)cell_int(cell, "bytes_moved"),
+			json_number_value(json_object_get(cell, "elapsed_ms")));
+		if (json_is_number(detected))
+			fprintf(out, "%9.1f\n", json_number_value(detected));
+		else
+			fprintf(out, "%9s\n", "-");
+	}
+}
+
+void report_print_table(FILE *out, const json_t *doc, bool color)
+{
+	const json_t *cells = json_object_get(doc, "cells");
+	size_t index;
+	json_t *cell;
+	char group[512];
+	/* Blocks in first-appearance order; a block is printed at its first cell. */
+	json_t *printed = json_object();
+	json_array_foreach(cells, index, cell)
+	{
+		if (!json_is_null(json_object_get(cell, "profile")))
+			continue;
+		group_key(cell_str(cell, "id"), group, sizeof group);
+		if (json_object_get(printed, group))
+			continue;
+		json_object_set_new(printed, group, json_true());
+		print_group(out, cells, group, color);
+	}
+	json_decref(printed);
+	print_profiles(out, cells, color);
+
+	const json_t *summary = json_object_get(doc, "summary");
+	fprintf(out, "\n%lld cells:", (long long)json_integer_value(json_object_get(summary, "cells")));
+	for (int i = 0; i < OUTCOME_COUNT; i++) {
+		json_int_t n = json_integer_value(json_object_get(summary, outcome_names[i]));
+		if (n)
+			fprintf(out, " %s %lld", outcome_names[i], (long long)n);
+	}
+	fprintf(out, " (* repeats disagreed, ! F_SETPIPE_SZ refused)\n");
+}

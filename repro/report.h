@@ -1,0 +1,22 @@
+/* matrix.json on disk (atomically) and the table a person reads. */
+#ifndef SPLICELAB_REPORT_H
+#define SPLICELAB_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Fails (returns -1, message printed) when matrix.json could not be
+ * created under dir: checked before the matrix runs, so bad input writes
+ * nothing. */
+int report_check_output_dir(const char *dir);
+/* mkdir -p */
+int report_make_dirs(const char *dir);
+/* Writes doc to dir/name through a temporary file and rename(2). */
+int report_write_json(const char *dir, const char *name, const json_t *doc);
+
+/* The table: one block per scenario and flag set (pipe size x payload),
+ * then the profile cells. */
+void report_print_table(FILE *out, const json_t *doc, bool color);
+
+#endif

@@ -1,0 +1,32 @@
+# repro/: the cell engine and the matrix runner `splicelab`, built twice:
+# dynamic for this host, static for VMs and old hosts (nothing needed at run
+# time but the kernel).
+
+REPRO_SRCS := $(filter-out repro/main.c,$(wildcard repro/*.c))
+REPRO_OBJS := $(patsubst repro/%.c,$(BUILD)/obj/repro/%.o,$(REPRO_SRCS))
+REPRO_MAIN := $(BUILD)/obj/repro/main.o
+REPRO_DEFS := -DSPLICELAB_VERSION='"$(VERSION)"' -DSPLICELAB_COMMIT='"$(COMMIT)"'
+REPRO_LIBS := $(LDLIBS_JSON) -lpthread
+
+TOOLS += $(BUILD)/splicelab
+STATIC_TOOLS += $(BUILD)/static/splicelab
+
+$(BUILD)/obj/repro/%.o: repro/%.c $(wildcard repro/*.h) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(REPRO_DEFS) -Irepro -c $< -o $@
+
+# The commit is baked into main.o; rebuild it when HEAD moves.
+$(REPRO_MAIN): $(wildcard .git/HEAD .git/refs/heads/*)
+
+$(BUILD)/splicelab: $(REPRO_MAIN) $(REPRO_OBJS)
+	$(call msg,BINARY,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(REPRO_LIBS) -o $@
+
+$(BUILD)/static/splicelab: $(REPRO_MAIN) $(REPRO_OBJS)
+	$(call msg,STATIC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -static $^ $(REPRO_LIBS) -o $@
+
+run: $(BUILD)/splicelab
+	$(Q)$(BUILD)/splicelab $(if $(LABEL),--label $(LABEL)) $(MATRIX)

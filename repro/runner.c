@@ -1,0 +1,488 @@
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cell.h"
+#include "cell_json.h"
+#include "classify.h"
+#include "procview.h"
+
+#define POLL_INTERVAL_NS (2ull * 1000 * 1000)
+#define MONITOR_REPLY_LIMIT_NS (200ull * 1000 * 1000)
+#define REAP_LIMIT_NS (5000ull * 1000 * 1000)
+
+/* One run of one cell, while it is alive. */
+struct cell_run {
+	size_t cell;
+	unsigned int attempt;
+	pid_t pid;
+	int request_fd; /* write end: asks the cell's monitor for a queue sample */
+	struct cell_shared *shared;
+	uint64_t start_ns;
+	/* No-progress bookkeeping: the window opens at the first quiet poll. */
+	uint64_t progress_mark;
+	bool quiet;
+	uint64_t quiet_since_ns;
+	uint64_t relay_cpu_mark_ns;
+	bool relay_cpu_known;
+	uint64_t eagain_mark;
+};
+
+/* What the repeats of one cell came to. */
+struct cell_tally {
+	unsigned int counts[OUTCOME_COUNT];
+	json_t *cell; /* the cell object of the kept run */
+	enum outcome kept;
+};
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
+			      .tv_nsec = (long)(ns % 1000000000ull)};
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t run_progress(const struct cell_shared *shared)
+{
+	return atomic_load(&shared->bytes_drained) + atomic_load(&shared->bytes_pumped) +
+	       atomic_load(&shared->bytes_received);
+}
+
+static int start_run(struct cell_run *run, const struct cell_params *params,
+		     const struct cell_run *running, int nrunning)
+{
+	run->shared = mmap(NULL, sizeof *run->shared, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (run->shared == MAP_FAILED) {
+		fprintf(stderr, "splicelab: mmap of a cell's shared page failed: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	int request[2];
+	if (pipe2(request, O_CLOEXEC) < 0) {
+		fprintf(stderr, "splicelab: pipe2 failed: %s (too many open files?)\n",
+			strerror(errno));
+		munmap(run->shared, sizeof *run->shared);
+		return -1;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "splicelab: fork failed: %s\n", strerror(errno));
+		close(request[0]);
+		close(request[1]);
+		munmap(run->shared, sizeof *run->shared);
+		return -1;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		close(request[1]);
+		/* Other cells' request pipes must not stay open in this one. */
+		for (int i = 0; i < nrunning; i++)
+			close(running[i].request_fd);
+		cell_main(params, run->shared, request[0]);
+	}
+	/* Set in both processes so a kill of the group can never miss. */
+	setpgid(pid, pid);
+	close(request[0]);
+	run->pid = pid;
+	run->request_fd = request[1];
+	run->start_ns = monotonic_ns();
+	run->progress_mark = 0;
+	run->quiet = false;
+	return 0;
+}
+
+static void kill_and_reap(struct cell_run *run, int *status)
+{
+	kill(-run->pid, SIGKILL);
+	kill(run->pid, SIGKILL);
+	uint64_t deadline = monotonic_ns() + REAP_LIMIT_NS;
+	while (waitpid(run->pid, status, WNOHANG) == 0) {
+		if (monotonic_ns() > deadline) {
+			fprintf(stderr,
+				"splicelab: cell process %d did not die within 5 s of SIGKILL "
+				"(stuck in an uninterruptible sleep?); leaving it\n",
+				(int)run->pid);
+			return;
+		}
+		sleep_ns(1000 * 1000);
+	}
+}
+
+static void release_run(struct cell_run *run)
+{
+	close(run->request_fd);
+	munmap(run->shared, sizeof *run->shared);
+}
+
+/* Asks the cell's monitor thread for the socket and pipe queues; bounded. */
+static bool sample_queues(struct cell_run *run)
+{
+	uint32_t seq = atomic_load(&run->shared->monitor_seq);
+	if (write(run->request_fd, "q", 1) != 1)
+		return false;
+	uint64_t deadline = monotonic_ns() + MONITOR_REPLY_LIMIT_NS;
+	while (atomic_load(&run->shared->monitor_seq) == seq) {
+		if (monotonic_ns() > deadline)
+			return false;
+		sleep_ns(100 * 1000);
+	}
+	return true;
+}
+
+static json_t *threads_json(const struct stuck_snapshot *snapshot)
+{
+	json_t *threads = json_array();
+	json_array_append_new(threads, thread_view_json("relay", &snapshot->relay, false));
+	const char *peer_roles[2] = {"client", "sink"};
+	for (int i = 0; i < 2; i++)
+		if (snapshot->peers[i].state != '?')
+			json_array_append_new(threads, thread_view_json(peer_roles[i],
+									&snapshot->peers[i], false));
+	return threads;
+}
+
+static json_t *stuck_evidence(const struct stuck_snapshot *snapshot, const char *note,
+			      const struct cell_shared *shared, bool proxy)
+{
+	json_t *evidence = json_pack(
+		"{s:s, s:o, s:f, s:f, s:I, s:I}", "note", note, "thread",
+		thread_view_json("relay", &snapshot->relay, true), "cpu_ms_in_window",
+		(double)(snapshot->relay_cpu_ns / 100000) / 10, "window_ms",
+		(double)(snapshot->window_ns / 100000) / 10, "src_rcv_queue",
+		(json_int_t)shared->src_rcv_queue, "pipe_bytes", (json_int_t)shared->pipe_bytes);
+	if (proxy)
+		json_object_set_new(evidence, "dst_snd_queue",
+				    json_integer((json_int_t)shared->dst_snd_queue));
+	if (snapshot->activity == ACTIVITY_WAIT_SRC || snapshot->activity == ACTIVITY_WAIT_DST) {
+		char syscall[24];
+		syscall_label(snapshot->relay.syscall_nr, syscall, sizeof syscall);
+		json_object_set_new(evidence, "waiting_on",
+				    json_pack("{s:s, s:s}", "call", syscall, "fd",
+					      snapshot->activity == ACTIVITY_WAIT_SRC
+						      ? "source socket (readable)"
+						      : "destination socket (writable)"));
+	}
+	json_object_set_new(evidence, "threads", threads_json(snapshot));
+	return evidence;
+}
+
+/* Reads the kernel's view of every thread of the cell. */
+static bool take_snapshot(struct cell_run *run, struct stuck_snapshot *snapshot, uint64_t now)
+{
+	struct cell_shared *shared = run->shared;
+	memset(snapshot, 0, sizeof *snapshot);
+	pid_t relay_tid = atomic_load(&shared->tids[ROLE_RELAY]);
+	if (!relay_tid || procview_read(run->pid, relay_tid, true, &snapshot->relay) < 0)
+		return false;
+	enum cell_role peer_roles[2] = {ROLE_CLIENT, ROLE_SINK};
+	for (int i = 0; i < 2; i++) {
+		pid_t tid = atomic_load(&shared->tids[peer_roles[i]]);
+		snapshot->peers[i].state = '?';
+		/* A peer that has finished (the client after its last write) is
+		 * simply gone; that is not a reason to doubt the verdict. */
+		if (tid)
+			procview_read(run->pid, tid, false, &snapshot->peers[i]);
+	}
+	snapshot->window_ns = now - run->quiet_since_ns;
+	snapshot->relay_cpu_known = run->relay_cpu_known && snapshot->relay.cpu_known;
+	snapshot->relay_cpu_ns = snapshot->relay_cpu_known
+					 ? snapshot->relay.cpu_ns - run->relay_cpu_mark_ns
+					 : 0;
+	snapshot->eagain_in_window = atomic_load(&shared->eagain) - run->eagain_mark;
+	snapshot->src_rcv_queue = shared->src_rcv_queue;
+	snapshot->pipe_bytes = shared->pipe_bytes;
+	snapshot->activity = atomic_load(&shared->activity);
+	return true;
+}
+
+static void free_snapshot(struct stuck_snapshot *snapshot)
+{
+	procview_free(&snapshot->relay);
+	for (int i = 0; i < 2; i++)
+		procview_free(&snapshot->peers[i]);
+}
+
+static void open_window(struct cell_run *run, uint64_t now)
+{
+	pid_t relay_tid = atomic_load(&run->shared->tids[ROLE_RELAY]);
+	run->quiet = true;
+	run->quiet_since_ns = now;
+	run->relay_cpu_known = procview_cpu_ns(run->pid, relay_tid, &run->relay_cpu_mark_ns);
+	run->eagain_mark = atomic_load(&run->shared->eagain);
+}
+
+struct run_verdict {
+	enum outcome outcome;
+	json_t *evidence;
+	double detected_after_ms; /* < 0: not a stuck outcome */
+};
+
+/* Returns true when the run has its verdict (the cell is then dead). */
+static bool check_run(struct cell_run *run, const struct cell_params *params,
+		      const struct runner_opts *opts, struct run_verdict *verdict)
+{
+	struct cell_shared *shared = run->shared;
+	int status = 0;
+	pid_t done = waitpid(run->pid, &status, WNOHANG);
+	uint64_t now = monotonic_ns();
+	verdict->detected_after_ms = -1;
+	if (done == run->pid) {
+		char buf[16];
+		if (WIFSIGNALED(status)) {
+			verdict->outcome = OUTCOME_CRASHED;
+			verdict->evidence = json_pack("{s:s, s:s}", "note",
+						      "the cell process died on a signal", "signal",
+						      sigabbrev_np(WTERMSIG(status))
+							      ? sigabbrev_np(WTERMSIG(status))
+							      : "unknown");
+		} else if (!atomic_load(&shared->finished)) {
+			verdict->outcome = OUTCOME_ERROR;
+			verdict->evidence = json_pack("{s:s, s:s, s:s}", "note",
+						      "the cell exited without a result", "errno",
+						      "EIO", "call", "cell");
+		} else if (shared->outcome == OUTCOME_ERROR) {
+			verdict->outcome = OUTCOME_ERROR;
+			verdict->evidence = json_pack(
+				"{s:s, s:s, s:s}", "note", "a call failed", "errno",
+				errno_name(shared->error, buf, sizeof buf), "call", shared->error_call);
+		} else if (shared->outcome == OUTCOME_CORRUPT) {
+			verdict->outcome = OUTCOME_CORRUPT;
+			verdict->evidence = json_pack(
+				"{s:s, s:I, s:i, s:i}", "note",
+				shared->corrupt_got < 0	       ? "the stream ended early"
+				: shared->corrupt_expected < 0 ? "more bytes arrived than were sent"
+							       : "a byte differs from what was sent",
+				"offset", (json_int_t)shared->corrupt_offset, "expected",
+				shared->corrupt_expected, "got", shared->corrupt_got);
+		} else {
+			verdict->outcome = OUTCOME_OK;
+			verdict->evidence = json_pack("{s:s}", "note",
+						      "every byte arrived and matched the pattern");
+		}
+		return true;
+	}
+
+	if (now - run->start_ns > (uint64_t)opts->cell_timeout_ms * 1000000ull) {
+		struct stuck_snapshot snapshot;
+		bool seen = take_snapshot(run, &snapshot, now);
+		kill_and_reap(run, &status);
+		verdict->outcome = OUTCOME_ERROR;
+		verdict->evidence = json_pack(
+			"{s:s, s:s, s:s}", "note",
+			"no verdict within --cell-timeout: the cell kept moving, or the kernel's "
+			"view never confirmed that it was stuck",
+			"errno", "ETIMEDOUT", "call", "cell");
+		if (seen) {
+			json_object_set_new(verdict->evidence, "threads", threads_json(&snapshot));
+			free_snapshot(&snapshot);
+		}
+		return true;
+	}
+
+	/* The head start has its own bound inside the cell. */
+	if (!shared->relay_start_ns)
+		return false;
+	uint64_t progress = run_progress(shared);
+	if (progress != run->progress_mark) {
+		run->progress_mark = progress;
+		run->quiet = false;
+		return false;
+	}
+	if (!run->quiet) {
+		open_window(run, now);
+		return false;
+	}
+	if (now - run->quiet_since_ns < (uint64_t)opts->window_ms * 1000000ull)
+		return false;
+
+	bool queues = sample_queues(run);
+	struct stuck_snapshot snapshot;
+	if (!take_snapshot(run, &snapshot, now))
+		return false;
+	/* Bytes may have moved while we looked: then it was not stuck. */
+	if (!queues || run_progress(shared) != run->progress_mark) {
+		free_snapshot(&snapshot);
+		run->quiet = false;
+		return false;
+	}
+	char note[512];
+	enum verdict stuck = classify_stuck(&snapshot, note, sizeof note);
+	if (stuck == VERDICT_UNSURE) {
+		free_snapshot(&snapshot);
+		open_window(run, now);
+		return false;
+	}
+	verdict->outcome = stuck == VERDICT_BLOCKED   ? OUTCOME_BLOCKED
+			   : stuck == VERDICT_STALLED ? OUTCOME_STALLED
+						      : OUTCOME_SPIN;
+	verdict->evidence = stuck_evidence(&snapshot, note, shared,
+					   params->scenario == SCENARIO_PROXY);
+	free_snapshot(&snapshot);
+	uint64_t last_progress = atomic_load(&shared->last_progress_ns);
+	uint64_t verdict_at = monotonic_ns();
+	verdict->detected_after_ms =
+		last_progress && verdict_at > last_progress
+			? (double)(verdict_at - last_progress) / 1e6
+			: (double)(verdict_at - run->quiet_since_ns) / 1e6;
+	kill_and_reap(run, &status);
+	return true;
+}
+
+static void tally_run(struct cell_tally *tally, const struct cell_params *params,
+		      const struct cell_run *run, struct run_verdict *verdict, uint64_t end_ns)
+{
+	tally->counts[verdict->outcome]++;
+	/* Keep the evidence of the most frequent outcome; the first run of it. */
+	enum outcome best = tally->kept;
+	if (!tally->cell || tally->counts[verdict->outcome] > tally->counts[best]) {
+		json_decref(tally->cell);
+		tally->cell = cell_json_params(params);
+		cell_json_set_run(tally->cell, params, run->shared, verdict->outcome,
+				  verdict->evidence, (double)(end_ns - run->start_ns) / 1e6,
+				  verdict->detected_after_ms);
+		tally->kept = verdict->outcome;
+	} else {
+		json_decref(verdict->evidence);
+	}
+}
+
+static void append_tally(struct cell_tally *tally, unsigned int repeat, json_t *cells_out)
+{
+	json_t *outcomes = json_object();
+	unsigned int kinds = 0;
+	for (int i = 0; i < OUTCOME_COUNT; i++) {
+		if (!tally->counts[i])
+			continue;
+		kinds++;
+		json_object_set_new(outcomes, outcome_names[i], json_integer(tally->counts[i]));
+	}
+	json_object_set_new(tally->cell, "runs",
+			    json_pack("{s:i, s:b, s:o}", "total", (int)repeat, "consistent",
+				      kinds == 1, "outcomes", outcomes));
+	json_array_append_new(cells_out, tally->cell);
+	tally->cell = NULL;
+}
+
+static void show_progress(size_t done, size_t total, const unsigned int *counts, bool final)
+{
+	fprintf(stderr, "\r[%zu/%zu]", done, total);
+	for (int i = 0; i < OUTCOME_COUNT; i++)
+		if (counts[i])
+			fprintf(stderr, " %s %u", outcome_names[i], counts[i]);
+	fprintf(stderr, final ? "\n" : "   ");
+	fflush(stderr);
+}
+
+static int grow_runs(struct probe_run **runs, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	size_t new_cap = *cap ? *cap * 2 : 256;
+	while (new_cap < need)
+		new_cap *= 2;
+	struct probe_run *bigger = realloc(*runs, new_cap * sizeof **runs);
+	if (!bigger)
+		return -1;
+	*runs = bigger;
+	*cap = new_cap;
+	return 0;
+}
+
+int runner_run(const struct cell_params *cells, size_t ncells, const struct runner_opts *opts,
+	       json_t *cells_out, struct probe_run **runs_out, size_t *nruns_out)
+{
+	int jobs = opts->jobs > 0 ? opts->jobs : 1;
+	unsigned int repeat = opts->repeat ? opts->repeat : 1;
+	size_t total_runs = ncells * repeat;
+	struct cell_run *running = calloc((size_t)jobs, sizeof *running);
+	struct cell_tally *tallies = calloc(ncells ? ncells : 1, sizeof *tallies);
+	struct probe_run *runs = NULL;
+	size_t nruns = 0, runs_cap = 0;
+	unsigned int outcome_counts[OUTCOME_COUNT] = {0};
+	if (!running || !tallies) {
+		fprintf(stderr, "splicelab: out of memory\n");
+		free(running);
+		free(tallies);
+		return -1;
+	}
+	/* Cells that die must not take the runner with them. */
+	signal(SIGPIPE, SIG_IGN);
+
+	size_t next = 0, finished = 0;
+	int nrunning = 0, rc = 0;
+	uint64_t last_progress_print = 0;
+	while (finished < total_runs) {
+		while (rc == 0 && nrunning < jobs && next < total_runs) {
+			struct cell_run *run = &running[nrunning];
+			memset(run, 0, sizeof *run);
+			run->cell = next / repeat;
+			run->attempt = (unsigned int)(next % repeat);
+			if (start_run(run, &cells[run->cell], running, nrunning) < 0) {
+				rc = -1;
+				break;
+			}
+			nrunning++;
+			next++;
+		}
+		if (rc != 0 && nrunning == 0)
+			break;
+		for (int i = 0; i < nrunning;) {
+			struct cell_run *run = &running[i];
+			struct run_verdict verdict = {0};
+			if (!check_run(run, &cells[run->cell], opts, &verdict)) {
+				i++;
+				continue;
+			}
+			uint64_t end_ns = monotonic_ns();
+			tally_run(&tallies[run->cell], &cells[run->cell], run, &verdict, end_ns);
+			outcome_counts[verdict.outcome]++;
+			if (runs_out && grow_runs(&runs, &runs_cap, nruns + 1) == 0)
+				runs[nruns++] = (struct probe_run){.pid = run->pid,
+								   .start_ns = run->start_ns,
+								   .end_ns = end_ns,
+								   .cell = run->cell};
+			release_run(run);
+			running[i] = running[--nrunning];
+			finished++;
+		}
+		uint64_t now = monotonic_ns();
+		if (opts->progress && now - last_progress_print > 100000000ull) {
+			show_progress(finished, total_runs, outcome_counts, false);
+			last_progress_print = now;
+		}
+		sleep_ns(POLL_INTERVAL_NS);
+	}
+	if (opts->progress)
+		show_progress(finished, total_runs, outcome_counts, true);
+	for (int i = 0; i < nrunning; i++) {
+		int status;
+		kill_and_reap(&running[i], &status);
+		release_run(&running[i]);
+	}
+	/* In grid order, whatever order the cells finished in. */
+	for (size_t i = 0; i < ncells; i++) {
+		if (rc == 0 && tallies[i].cell)
+			append_tally(&tallies[i], repeat, cells_out);
+		json_decref(tallies[i].cell);
+	}
+	free(tallies);
+	free(running);
+	if (runs_out) {
+		*runs_out = runs;
+		*nruns_out = nruns;
+	} else {
+		free(runs);
+	}
+	return rc;
+}
