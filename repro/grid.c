@@ -193,11 +193,13 @@ struct cell_params *grid_expand(const struct matrix_spec *given, size_t *count)
 {
 	struct matrix_spec spec = *given;
 	struct cell_list list = {0};
-	bool grid_given = spec.scenarios.given || spec.transports.given || spec.pipe_sizes.given ||
-			  spec.payloads.given || spec.chunks.given || spec.flag_sets.given ||
-			  spec.pipe_nonblock.given || spec.src_nonblock.given ||
-			  spec.dst_nonblock.given || spec.loops.given || spec.senders.given;
-	if (!spec.preset_given && !grid_given && !spec.profiles_given)
+	/* Dimensions a profile fixes, and those it shares with plain cells. */
+	bool plain_given = spec.pipe_sizes.given || spec.chunks.given || spec.flag_sets.given ||
+			   spec.pipe_nonblock.given || spec.src_nonblock.given ||
+			   spec.dst_nonblock.given || spec.loops.given;
+	bool shared_given = spec.scenarios.given || spec.transports.given || spec.payloads.given ||
+			    spec.senders.given;
+	if (!spec.preset_given && !plain_given && !shared_given && !spec.profiles_given)
 		spec.preset = PRESET_DEFAULT;
 	if ((spec.preset != PRESET_NONE) && !spec.profiles_given) {
 		spec.profile_count = 0;
@@ -220,7 +222,7 @@ struct cell_params *grid_expand(const struct matrix_spec *given, size_t *count)
 					spec.payloads.count, &list);
 		else
 			expand_profiles(&spec, &profile_scenarios, profile_payloads, 2, &list);
-	} else if (spec.preset == PRESET_NONE && spec.profiles_given && !grid_given) {
+	} else if (spec.preset == PRESET_NONE && spec.profiles_given && !plain_given) {
 		fill_defaults(&spec);
 		if (given->payloads.given)
 			expand_profiles(&spec, &profile_scenarios, spec.payloads.values,

@@ -57,24 +57,6 @@ static json_t *params_json(const struct options *options)
 			 "head_start", (json_int_t)spec->head_start);
 }
 
-static json_t *summary_json(const json_t *cells)
-{
-	json_t *summary = json_object();
-	for (int i = 0; i < OUTCOME_COUNT; i++)
-		json_object_set_new(summary, outcome_names[i], json_integer(0));
-	size_t index;
-	json_t *cell;
-	json_array_foreach(cells, index, cell)
-	{
-		const char *outcome = json_string_value(json_object_get(cell, "outcome"));
-		json_t *count = json_object_get(summary, outcome);
-		if (count)
-			json_integer_set(count, json_integer_value(count) + 1);
-	}
-	json_object_set_new(summary, "cells", json_integer((json_int_t)json_array_size(cells)));
-	return summary;
-}
-
 static void utc_now(char *buf, size_t len)
 {
 	time_t now = time(NULL);
@@ -182,12 +164,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	json_t *doc = json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:o, s:s, s:I, s:o, s:o, s:o}",
-				"schema", "splicelab.matrix/1", "tool", "name", "splicelab",
-				"version", SPLICELAB_VERSION, "commit", SPLICELAB_COMMIT, "label",
-				label, "env", env, "started_at", started_at, "elapsed_ms",
-				(json_int_t)(elapsed_ns / 1000000), "params", params_json(&options),
-				"summary", summary_json(cell_list), "cells", cell_list);
+	json_t *doc = report_matrix_doc(label, env, started_at, elapsed_ns / 1000000,
+					params_json(&options), cell_list);
 	if (!doc || report_write_json(out_dir, "matrix.json", doc) < 0) {
 		json_decref(doc);
 		return 1;

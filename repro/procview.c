@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,16 @@ static int read_text(const char *path, char *buf, size_t len)
 	return (int)used;
 }
 
+static const char *proc_root = "/proc";
+
+void procview_set_root(const char *root)
+{
+	proc_root = root;
+}
+
 static void task_path(char *buf, size_t len, pid_t pid, pid_t tid, const char *file)
 {
-	snprintf(buf, len, "/proc/%d/task/%d/%s", (int)pid, (int)tid, file);
+	snprintf(buf, len, "%s/%d/task/%d/%s", proc_root, (int)pid, (int)tid, file);
 }
 
 /* Field 3 of stat, after the parenthesised comm (which may hold spaces). */
@@ -48,7 +56,7 @@ static const char *stat_after_comm(const char *stat)
 
 bool procview_cpu_ns(pid_t pid, pid_t tid, uint64_t *cpu_ns)
 {
-	char path[96], text[512];
+	char path[PATH_MAX], text[512];
 	task_path(path, sizeof path, pid, tid, "schedstat");
 	unsigned long long run_ns = 0;
 	if (read_text(path, text, sizeof text) > 0 && sscanf(text, "%llu", &run_ns) == 1 &&
@@ -104,7 +112,7 @@ static char *clean_stack(const char *raw)
 
 int procview_read(pid_t pid, pid_t tid, bool want_stack, struct thread_view *view)
 {
-	char path[96], text[4096];
+	char path[PATH_MAX], text[4096];
 	memset(view, 0, sizeof *view);
 	view->tid = tid;
 	view->state = '?';

@@ -25,6 +25,9 @@ struct thread_view {
 int procview_read(pid_t pid, pid_t tid, bool want_stack, struct thread_view *view);
 void procview_free(struct thread_view *view);
 
+/* Reads from root instead of /proc: recorded snapshots in tests. */
+void procview_set_root(const char *root);
+
 /* CPU time used by one thread so far: schedstat (ns) when the kernel keeps
  * it, else utime+stime ticks. Returns false when unreadable. */
 bool procview_cpu_ns(pid_t pid, pid_t tid, uint64_t *cpu_ns);

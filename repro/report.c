@@ -10,6 +10,25 @@
 
 #include "params.h"
 
+static json_t *summary_json(const json_t *cells)
+{
+	json_t *summary = json_object();
+	for (int i = 0; i < OUTCOME_COUNT; i++)
+		json_object_set_new(summary, outcome_names[i], json_integer(0));
+	size_t index;
+	json_t *cell;
+	json_array_foreach(cells, index, cell)
+	{
+		const char *outcome = json_string_value(json_object_get(cell, "outcome"));
+		json_t *count = json_object_get(summary, outcome);
+		if (count)
+			json_integer_set(count, json_integer_value(count) + 1);
+	}
+	json_object_set_new(summary, "cells", json_integer((json_int_t)json_array_size(cells)));
+	return summary;
+}
+
+
 int report_check_output_dir(const char *dir)
 {
 	char path[PATH_MAX];
@@ -284,4 +303,14 @@ void report_print_table(FILE *out, const json_t *doc, bool color)
 			fprintf(out, " %s %lld", outcome_names[i], (long long)n);
 	}
 	fprintf(out, " (* repeats disagreed, ! F_SETPIPE_SZ refused)\n");
+}
+
+json_t *report_matrix_doc(const char *label, json_t *env, const char *started_at,
+			  uint64_t elapsed_ms, json_t *params, json_t *cells)
+{
+	return json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:o, s:s, s:I, s:o, s:o, s:o}", "schema",
+			 "splicelab.matrix/1", "tool", "name", "splicelab", "version",
+			 SPLICELAB_VERSION, "commit", SPLICELAB_COMMIT, "label", label, "env", env,
+			 "started_at", started_at, "elapsed_ms", (json_int_t)elapsed_ms, "params",
+			 params, "summary", summary_json(cells), "cells", cells);
 }

@@ -4,7 +4,12 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+
+/* The whole matrix.json document; takes over env, params and cells. */
+json_t *report_matrix_doc(const char *label, json_t *env, const char *started_at,
+			  uint64_t elapsed_ms, json_t *params, json_t *cells);
 
 /* Fails (returns -1, message printed) when matrix.json could not be
  * created under dir: checked before the matrix runs, so bad input writes

@@ -30,3 +30,17 @@ $(BUILD)/static/splicelab: $(REPRO_MAIN) $(REPRO_OBJS)
 
 run: $(BUILD)/splicelab
 	$(Q)$(BUILD)/splicelab $(if $(LABEL),--label $(LABEL)) $(MATRIX)
+
+# Unit tests (cmocka): each links the engine's objects, not main.
+REPRO_TESTS := options params classify json
+TEST_BINS += $(patsubst %,$(BUILD)/tests/unit_repro_%,$(REPRO_TESTS))
+
+$(BUILD)/obj/tests/%.o: tests/unit/%.c $(wildcard repro/*.h tests/unit/*.h) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(REPRO_DEFS) -Irepro -Itests/unit -c $< -o $@
+
+$(BUILD)/tests/unit_repro_%: $(BUILD)/obj/tests/test_%.o $(REPRO_OBJS)
+	$(call msg,TEST,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ $(REPRO_LIBS) -lcmocka -o $@

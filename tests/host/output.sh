@@ -1,0 +1,25 @@
+#!/bin/sh
+# What other tools read: --json on stdout equals the file, the file is
+# complete JSON with no temporary left beside it, --list and the label.
+. "$(dirname "$0")/lib.sh"
+"$SPLICELAB" -o "$work/r" -s drain,proxy -n 64K --json >"$work/stdout" || fail "exit $?"
+jq -e . "$work/stdout" >/dev/null || fail "--json output is not JSON"
+[ "$(jq -S . "$work/stdout")" = "$(jq -S . "$work/r/matrix.json")" ] || fail "--json differs from matrix.json"
+echo "ok - --json equals matrix.json"
+expect "$(ls -A "$work/r")" matrix.json "only matrix.json in the output folder"
+expect "$(q "$work/r" .schema)" splicelab.matrix/1 "schema"
+expect "$(q "$work/r" '.summary.cells')" 2 "summary counts the cells"
+expect "$(q "$work/r" '[.cells[].id] | unique | length')" 2 "distinct cell ids"
+expect "$("$SPLICELAB" --list | wc -l)" 652 "default grid size"
+expect "$("$SPLICELAB" --list | sort -u | wc -l)" 652 "default grid ids are unique"
+# The same parameters give the same ids on every run.
+"$SPLICELAB" -q -o "$work/again" -s drain,proxy -n 64K || fail "second run"
+expect "$(q "$work/again" '[.cells[].id] | join(" ")')" "$(q "$work/r" '[.cells[].id] | join(" ")')" "ids are stable across runs"
+# The default label and folder come from os-release and the kernel release.
+(cd "$work" && "$SPLICELAB" -q -s drain -n 4K) || fail "run with the default folder"
+label=$(ls "$work/results")
+expect_match "$label" "-$(uname -r)\$" "default label ends with the kernel release"
+expect "$(jq -r .label "$work/results/$label/matrix.json")" "$label" "label in the file"
+"$SPLICELAB" --help | grep -q -- '--pipe-nonblock' || fail "--help does not document --pipe-nonblock"
+"$SPLICELAB" --help | grep -q 'Exit status' || fail "--help does not document exit codes"
+echo "ok - --help documents options and exit codes"

@@ -1,0 +1,158 @@
+/* The command line: what is accepted, and the one-line refusals (exit 64). */
+#include "cmocka_prelude.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "grid.h"
+#include "options.h"
+
+static int parse(struct options *options, const char *first, ...)
+{
+	char *argv[32] = {"splicelab"};
+	int argc = 1;
+	va_list args;
+	va_start(args, first);
+	for (const char *arg = first; arg && argc < 31; arg = va_arg(args, const char *))
+		argv[argc++] = (char *)arg;
+	va_end(args);
+	/* Refusals print to stderr; keep the test log readable. */
+	FILE *saved = stderr;
+	stderr = fopen("/dev/null", "w");
+	int rc = options_parse(argc, argv, options);
+	fclose(stderr);
+	stderr = saved;
+	return rc;
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct options o;
+	assert_int_equal(parse(&o, NULL), 0);
+	assert_int_equal(o.window_ms, 100);
+	assert_int_equal(o.repeat, 1);
+	assert_int_equal(o.jobs, (int)sysconf(_SC_NPROCESSORS_ONLN));
+	assert_false(o.spec.preset_given);
+	size_t count = 0;
+	struct cell_params *cells = grid_expand(&o.spec, &count);
+	/* The default grid: 2 scenarios x 5 pipes x 8 payloads x 4 flag sets x
+	 * 2 pipe modes, plus 6 profiles x 2 payloads. */
+	assert_int_equal(count, 2 * 5 * 8 * 4 * 2 + 6 * 2);
+	free(cells);
+}
+
+static void test_grid_from_options(void **state)
+{
+	(void)state;
+	struct options o;
+	assert_int_equal(parse(&o, "-s", "drain", "-p", "4K,64K", "-n", "25000", "-f",
+			       "none,MOVE|NONBLOCK", "--pipe-nonblock", "on", NULL),
+			 0);
+	size_t count = 0;
+	struct cell_params *cells = grid_expand(&o.spec, &count);
+	assert_int_equal(count, 4);
+	assert_int_equal(cells[0].scenario, SCENARIO_DRAIN);
+	assert_int_equal(cells[0].pipe_size, 4096);
+	assert_int_equal(cells[0].payload, 25000);
+	assert_int_equal(cells[0].chunk, 1 << 20);
+	assert_true(cells[0].pipe_nonblock);
+	assert_false(cells[0].src_nonblock);
+	assert_int_equal(cells[2].splice_flags, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	assert_null(cells[0].profile);
+	free(cells);
+}
+
+static void test_profiles_option(void **state)
+{
+	(void)state;
+	struct options o;
+	assert_int_equal(parse(&o, "-P", "go1.21.0-1.21.4", "-n", "1M", NULL), 0);
+	size_t count = 0;
+	struct cell_params *cells = grid_expand(&o.spec, &count);
+	assert_int_equal(count, 1);
+	assert_string_equal(cells[0].profile->name, "go1.21.0-1.21.4");
+	assert_int_equal(cells[0].splice_flags, 0);
+	assert_true(cells[0].pipe_nonblock);
+	assert_int_equal(cells[0].loop, LOOP_EPOLL);
+	free(cells);
+}
+
+static void test_config_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/splicelab-test-config-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char text[] = "# a small grid\nscenario = drain\npipe-size = 16K, 64K\n"
+			    "payload 32K\nwindow = 150\n";
+	assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(fd);
+	struct options o;
+	assert_int_equal(parse(&o, "--config", path, NULL), 0);
+	unlink(path);
+	assert_int_equal(o.window_ms, 150);
+	size_t count = 0;
+	struct cell_params *cells = grid_expand(&o.spec, &count);
+	assert_int_equal(count, 2);
+	assert_int_equal(cells[1].pipe_size, 65536);
+	assert_int_equal(cells[1].payload, 32768);
+	free(cells);
+}
+
+static void test_refusals(void **state)
+{
+	(void)state;
+	struct options o;
+	/* Each bad input is refused with the usage exit status. */
+	assert_int_equal(parse(&o, "-f", "NONBLOCK|BOGUS", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-p", "0", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-p", "-4K", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-p", "big", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-p", "48K", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-p", "1K", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-p", "4G", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-n", "0", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-n", "2G", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-n", "12X", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-j", "0", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-w", "abc", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-l", "kqueue", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "--pipe-nonblock", "maybe", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-P", "go1.99", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-P", "haproxy", "-f", "none", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-w", "5000", "--cell-timeout", "1000", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "--json", "--quiet", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "--preset", "huge", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "--bogus", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "stray", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "-p", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "--config", "/nonexistent/config", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, "--label", "a/b", NULL), EXIT_USAGE);
+}
+
+static void test_help_exits_zero(void **state)
+{
+	(void)state;
+	struct options o;
+	FILE *saved = stdout;
+	stdout = fopen("/dev/null", "w");
+	int help = parse(&o, "--help", NULL);
+	int version = parse(&o, "-V", NULL);
+	fclose(stdout);
+	stdout = saved;
+	assert_int_equal(help, 1);
+	assert_int_equal(version, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_grid_from_options),
+		cmocka_unit_test(test_profiles_option), cmocka_unit_test(test_config_file),
+		cmocka_unit_test(test_refusals),	 cmocka_unit_test(test_help_exits_zero),
+	};
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}
