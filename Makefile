@@ -31,8 +31,8 @@ endif
 TOOLS        :=
 STATIC_TOOLS :=
 TEST_BINS    :=
-BENCH_SCRIPTS :=
-DEPS_PARTS   := build
+BENCH_SCRIPTS := scripts/bench-matrix.sh
+DEPS_PARTS   := build test
 
 .PHONY: all tools test bench run lab compare install clean deps lint
 .DELETE_ON_ERROR:
