@@ -206,34 +206,27 @@ struct cell_params *grid_expand(const struct matrix_spec *given, size_t *count)
 		for (size_t i = 0; i < profile_count; i++)
 			spec.profiles[spec.profile_count++] = &profiles[i];
 	}
-	static const int proxy_only[] = {SCENARIO_PROXY};
-	struct choice_list profile_scenarios = {.count = 1, .values = {proxy_only[0]}};
+	/* Profile cells are proxy cells unless scenarios were asked for. */
+	struct choice_list profile_scenarios = {.count = 1, .values = {SCENARIO_PROXY}};
 	if (spec.scenarios.given)
 		profile_scenarios = spec.scenarios;
+	bool payloads_given = spec.payloads.given;
+	bool profiles_only = spec.preset == PRESET_PROFILES ||
+			     (spec.preset == PRESET_NONE && spec.profiles_given && !plain_given);
+	fill_defaults(&spec);
 
 	if (spec.preset == PRESET_QUICK) {
-		fill_defaults(&spec);
 		expand_quick(&spec, &list);
 		expand_profiles(&spec, &profile_scenarios, quick_profile_payloads, 2, &list);
-	} else if (spec.preset == PRESET_PROFILES) {
-		fill_defaults(&spec);
-		if (given->payloads.given)
-			expand_profiles(&spec, &profile_scenarios, spec.payloads.values,
-					spec.payloads.count, &list);
-		else
-			expand_profiles(&spec, &profile_scenarios, profile_payloads, 2, &list);
-	} else if (spec.preset == PRESET_NONE && spec.profiles_given && !plain_given) {
-		fill_defaults(&spec);
-		if (given->payloads.given)
+	} else if (profiles_only) {
+		if (payloads_given)
 			expand_profiles(&spec, &profile_scenarios, spec.payloads.values,
 					spec.payloads.count, &list);
 		else
 			expand_profiles(&spec, &profile_scenarios, profile_payloads, 2, &list);
 	} else {
-		bool with_profiles = spec.preset == PRESET_DEFAULT || spec.profiles_given;
-		fill_defaults(&spec);
 		expand_plain(&spec, &list);
-		if (with_profiles)
+		if (spec.preset == PRESET_DEFAULT || spec.profiles_given)
 			expand_profiles(&spec, &profile_scenarios, profile_payloads, 2, &list);
 	}
 	if (list.failed) {

@@ -22,10 +22,7 @@ static void print_profiles(void)
 	for (size_t i = 0; i < profile_count; i++) {
 		const struct profile *p = &profiles[i];
 		char pipe[24], chunk[24], flags[40];
-		if (p->pipe_size)
-			format_size(p->pipe_size, pipe, sizeof pipe);
-		else
-			snprintf(pipe, sizeof pipe, "default");
+		format_pipe_size(p->pipe_size, pipe, sizeof pipe);
 		format_size(p->chunk, chunk, sizeof chunk);
 		format_flag_set(p->splice_flags, flags, sizeof flags);
 		printf("%s: %s\n  pipe %s, chunk %s, flags %s, pipe O_NONBLOCK %s, source "

@@ -128,13 +128,18 @@ void format_size(uint64_t bytes, char *buf, size_t len)
 		snprintf(buf, len, "%llu", (unsigned long long)bytes);
 }
 
+void format_pipe_size(uint64_t bytes, char *buf, size_t len)
+{
+	if (bytes)
+		format_size(bytes, buf, len);
+	else
+		snprintf(buf, len, "default");
+}
+
 void cell_id(const struct cell_params *cell, char *buf, size_t len)
 {
 	char pipe[24], payload[24], chunk[24], head[24], flags[40];
-	if (cell->pipe_size)
-		format_size(cell->pipe_size, pipe, sizeof pipe);
-	else
-		snprintf(pipe, sizeof pipe, "default");
+	format_pipe_size(cell->pipe_size, pipe, sizeof pipe);
 	format_size(cell->payload, payload, sizeof payload);
 	format_size(cell->chunk, chunk, sizeof chunk);
 	format_size(cell->head_start, head, sizeof head);

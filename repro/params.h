@@ -80,6 +80,9 @@ int parse_size(const char *text, uint64_t *bytes);
 /* Bytes -> "64K"/"16M" when an exact multiple of 1024, else decimal. */
 void format_size(uint64_t bytes, char *buf, size_t len);
 
+/* As format_size, with 0 (no F_SETPIPE_SZ) written "default". */
+void format_pipe_size(uint64_t bytes, char *buf, size_t len);
+
 /* The stable id: built from the parameters only (docs/schema.md). */
 void cell_id(const struct cell_params *cell, char *buf, size_t len);
 

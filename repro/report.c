@@ -227,10 +227,7 @@ static void print_group(FILE *out, const json_t *cells, const char *group, bool 
 	}
 	fputc('\n', out);
 	for (size_t i = 0; i < npipes; i++) {
-		if (pipes[i])
-			format_size((uint64_t)pipes[i], label, sizeof label);
-		else
-			snprintf(label, sizeof label, "default");
+		format_pipe_size((uint64_t)pipes[i], label, sizeof label);
 		fprintf(out, "%-10s", label);
 		for (size_t j = 0; j < npayloads; j++) {
 			const json_t *cell = find_cell(cells, group, pipes[i], payloads[j]);
