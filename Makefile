@@ -75,6 +75,12 @@ install: tools
 clean:
 	rm -rf $(BUILD)
 
+# Static analysis of the project's own C (not run by `make test`: the tools
+# are slow and their findings are reviewed, not gated, by CI).
+LINT_SRCS = $(wildcard repro/*.c analyze/*.c probes/*.c tests/unit/*.c)
 lint:
-	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --std=c11 --inline-suppr -D_GNU_SOURCE -Irepro repro analyze probes/*.c 2>&1
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability,style \
+	  --std=c11 --inline-suppr -D_GNU_SOURCE -Irepro $(LINT_SRCS)
+	$(Q)clang-tidy --quiet $(filter-out %.bpf.c,$(LINT_SRCS)) -- -std=c11 -D_GNU_SOURCE \
+	  -Irepro -Itests/unit -I$(BUILD) -DSPLICELAB_VERSION='"lint"' -DSPLICELAB_COMMIT='"lint"'
+

@@ -300,7 +300,7 @@ static void wait_head_start(struct cell_ctx *ctx)
 		} else if (now - last_growth > HEAD_START_PLATEAU_NS) {
 			break;
 		}
-		sleep_ns(500 * 1000);
+		sleep_ns(500000ull);
 	}
 	if (target > 0)
 		queued = queue_bytes(ctx->relay.src, SIOCINQ);
@@ -315,7 +315,7 @@ static pthread_t start_thread(struct cell_ctx *ctx, void *(*body)(void *), const
 	pthread_attr_init(&attr);
 	if (detached)
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
+	pthread_attr_setstacksize(&attr, (size_t)256 * 1024);
 	int err = pthread_create(&thread, &attr, body, ctx);
 	pthread_attr_destroy(&attr);
 	if (err)

@@ -53,7 +53,9 @@ static json_t *trace_json(const struct cell_shared *shared)
 {
 	json_t *first = json_array(), *last = json_array();
 	uint64_t total = shared->trace_total;
-	uint64_t kept_first = total < TRACE_KEEP ? total : TRACE_KEEP;
+	uint64_t kept_first = total;
+	if (kept_first > TRACE_KEEP)
+		kept_first = TRACE_KEEP;
 	for (uint64_t i = 0; i < kept_first; i++)
 		json_array_append_new(first, trace_entry_json(&shared->trace_first[i]));
 	/* The last calls, oldest first, without repeating the first ones. */

@@ -81,6 +81,7 @@ int main(int argc, char **argv)
 		return rc;
 	if (options.list_profiles) {
 		print_profiles();
+		options_free(&options);
 		return 0;
 	}
 	size_t ncells = 0;
@@ -96,6 +97,7 @@ int main(int argc, char **argv)
 			puts(id);
 		}
 		free(cells);
+		options_free(&options);
 		return 0;
 	}
 
@@ -175,5 +177,6 @@ int main(int argc, char **argv)
 		printf("%.1f s, written to %s/matrix.json\n", (double)elapsed_ns / 1e9, out_dir);
 	}
 	json_decref(doc);
+	options_free(&options);
 	return 0;
 }

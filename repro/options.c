@@ -151,12 +151,16 @@ static const char usage_text[] =
 	"Exit status: 0 the matrix ran, whatever the outcomes; 64 bad usage or\n"
 	"input (nothing written); 1 the tool itself failed.\n";
 
-__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);
 	fprintf(stderr, "splicelab: ");
-	vfprintf(stderr, fmt, args);
+	/* clang 14's analyzer loses track of va_start here (a known false
+	 * positive); args is initialised two lines up. */
+	vfprintf(stderr, fmt, args); // NOLINT(clang-analyzer-valist.Uninitialized)
 	fprintf(stderr, " (see --help)\n");
 	va_end(args);
 	return EXIT_USAGE;
@@ -339,7 +343,7 @@ static int set_list(const char *name, const char *value, item_fn add, void *list
 static int apply_option(struct options *options, int id, const char *name, const char *value)
 {
 	struct matrix_spec *spec = &options->spec;
-	unsigned long number;
+	unsigned long number = 0;
 	int rc;
 	switch (id) {
 	case OPT_OUT:
@@ -432,7 +436,8 @@ static int apply_option(struct options *options, int id, const char *name, const
 	case OPT_CONFIG:
 		return load_config(options, value);
 	case OPT_VIRT:
-		if (strcmp(value, "native") && strcmp(value, "qemu-tcg") && strcmp(value, "qemu-kvm"))
+		if (strcmp(value, "native") != 0 && strcmp(value, "qemu-tcg") != 0 &&
+		    strcmp(value, "qemu-kvm") != 0)
 			return usage_error("--virt: '%s' is not native, qemu-tcg or qemu-kvm", value);
 		options->virt = value;
 		return 0;
@@ -466,10 +471,32 @@ static int apply_option(struct options *options, int id, const char *name, const
 	}
 }
 
-/* Config values must outlive parsing: options keep pointers into them. */
-static char *config_keep(const char *text)
+/* Config values must outlive parsing: options keep pointers into them, so
+ * each is copied into a list that options_free() releases. */
+struct kept_value {
+	struct kept_value *next;
+	char text[];
+};
+
+static char *config_keep(struct options *options, const char *text)
 {
-	return strdup(text);
+	size_t len = strlen(text);
+	struct kept_value *kept = malloc(sizeof *kept + len + 1);
+	if (!kept)
+		return NULL;
+	memcpy(kept->text, text, len + 1);
+	kept->next = options->kept;
+	options->kept = kept;
+	return kept->text;
+}
+
+void options_free(struct options *options)
+{
+	while (options->kept) {
+		struct kept_value *next = options->kept->next;
+		free(options->kept);
+		options->kept = next;
+	}
 }
 
 static int load_config(struct options *options, const char *path)
@@ -516,7 +543,7 @@ static int load_config(struct options *options, const char *path)
 			rc = EXIT_USAGE;
 			break;
 		}
-		char *kept = config_keep(value);
+		char *kept = config_keep(options, value);
 		if (!kept) {
 			rc = EXIT_USAGE;
 			break;
@@ -554,7 +581,7 @@ static int check_conflicts(const struct options *options)
 int options_parse(int argc, char **argv, struct options *options)
 {
 	memset(options, 0, sizeof *options);
-	options->spec.head_start = 256 * 1024;
+	options->spec.head_start = (uint64_t)256 * 1024;
 	options->spec.corrupt_at = -1;
 	options->window_ms = 100;
 	options->cell_timeout_ms = 20000;
@@ -567,7 +594,7 @@ int options_parse(int argc, char **argv, struct options *options)
 
 	opterr = 0;
 	optind = 1;
-	int id, rc;
+	int id;
 	while ((id = getopt_long(argc, argv, ":o:L:s:P:p:n:c:f:l:t:r:j:w:qhV", long_options,
 				 NULL)) != -1) {
 		const char *name = NULL;
@@ -595,7 +622,8 @@ int options_parse(int argc, char **argv, struct options *options)
 			print_version();
 			return 1;
 		}
-		if ((rc = apply_option(options, id, name ? name : "?", optarg)))
+		int rc = apply_option(options, id, name ? name : "?", optarg);
+		if (rc)
 			return rc;
 	}
 	if (optind < argc) {

@@ -52,6 +52,8 @@ struct matrix_spec {
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 
+struct kept_value;
+
 struct options {
 	struct matrix_spec spec;
 	const char *out_dir; /* NULL: results/<label> */
@@ -69,10 +71,12 @@ struct options {
 	enum color_mode color;
 	char **argv; /* as given, for params.argv */
 	int argc;
+	struct kept_value *kept; /* values read from --config files */
 };
 
 /* Parses argv. Returns 0 to go on, 1 when the program should exit 0 (help,
  * version), or EXIT_USAGE after printing one line naming the option. */
 int options_parse(int argc, char **argv, struct options *options);
+void options_free(struct options *options);
 
 #endif

@@ -34,7 +34,9 @@ size_t pattern_check(const uint8_t *buf, uint64_t offset, size_t len)
 {
 	uint8_t expected[4096];
 	for (size_t done = 0; done < len;) {
-		size_t n = len - done < sizeof expected ? len - done : sizeof expected;
+		size_t n = len - done;
+		if (n > sizeof expected)
+			n = sizeof expected;
 		pattern_fill(expected, offset + done, n);
 		if (memcmp(expected, buf + done, n) != 0) {
 			for (size_t i = 0; i < n; i++)

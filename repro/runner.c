@@ -115,7 +115,7 @@ static void kill_and_reap(struct cell_run *run, int *status)
 				(int)run->pid);
 			return;
 		}
-		sleep_ns(1000 * 1000);
+		sleep_ns(1000000ull);
 	}
 }
 
@@ -135,9 +135,15 @@ static bool sample_queues(struct cell_run *run)
 	while (atomic_load(&run->shared->monitor_seq) == seq) {
 		if (monotonic_ns() > deadline)
 			return false;
-		sleep_ns(100 * 1000);
+		sleep_ns(100000ull);
 	}
 	return true;
+}
+
+/* Nanoseconds as milliseconds with one decimal: enough for a reader. */
+static double ms_tenths(uint64_t ns)
+{
+	return (double)(int64_t)((double)ns / 1e5) / 10.0;
 }
 
 static json_t *threads_json(const struct stuck_snapshot *snapshot)
@@ -158,8 +164,8 @@ static json_t *stuck_evidence(const struct stuck_snapshot *snapshot, const char 
 	json_t *evidence = json_pack(
 		"{s:s, s:o, s:f, s:f, s:I, s:I}", "note", note, "thread",
 		thread_view_json("relay", &snapshot->relay, true), "cpu_ms_in_window",
-		(double)(snapshot->relay_cpu_ns / 100000) / 10, "window_ms",
-		(double)(snapshot->window_ns / 100000) / 10, "src_rcv_queue",
+		ms_tenths(snapshot->relay_cpu_ns), "window_ms", ms_tenths(snapshot->window_ns),
+		"src_rcv_queue",
 		(json_int_t)shared->src_rcv_queue, "pipe_bytes", (json_int_t)shared->pipe_bytes);
 	if (proxy)
 		json_object_set_new(evidence, "dst_snd_queue",

@@ -25,7 +25,7 @@ static struct stuck_snapshot snapshot_of(const char *name, pid_t pid, pid_t rela
 	read_thread(name, pid, relay, &s.relay);
 	read_thread(name, pid, client, &s.peers[0]);
 	s.peers[1].state = '?';
-	s.window_ns = 100 * 1000 * 1000;
+	s.window_ns = 100000000ull;
 	s.relay_cpu_known = true;
 	return s;
 }
@@ -65,14 +65,14 @@ static void test_spin(void **state)
 	assert_int_equal(s.relay.syscall_nr, SYSCALL_RUNNING);
 	assert_true(s.relay.cpu_known);
 	/* The recording holds the whole run's CPU; the window saw 90 ms of it. */
-	s.relay_cpu_ns = 90 * 1000 * 1000;
+	s.relay_cpu_ns = 90000000ull;
 	s.eagain_in_window = 200000;
 	s.src_rcv_queue = 45029;
 	s.pipe_bytes = 245760;
 	char note[512];
 	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_SPIN);
 	/* Runnable without CPU is a busy machine, not a spin. */
-	s.relay_cpu_ns = 1000 * 1000;
+	s.relay_cpu_ns = 1000000ull;
 	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_UNSURE);
 	/* Without CPU accounting, a storm of EAGAIN still tells. */
 	s.relay_cpu_known = false;

@@ -98,7 +98,7 @@ static json_t *sample_cell(void)
 	atomic_store(&shared.bytes_drained, 286693);
 	atomic_store(&shared.splice_calls, 9);
 	for (int i = 0; i < 11; i++) {
-		struct trace_entry e = {.op = TRACE_DRAIN, .len = 1 << 20, .ret = 4096 * i};
+		struct trace_entry e = {.op = TRACE_DRAIN, .len = 1 << 20, .ret = (int64_t)4096 * i};
 		if (shared.trace_total < TRACE_KEEP)
 			shared.trace_first[shared.trace_total] = e;
 		shared.trace_last[shared.trace_total % TRACE_KEEP] = e;

@@ -9,15 +9,15 @@
 #include "grid.h"
 #include "options.h"
 
-static int parse(struct options *options, const char *first, ...)
+#define ARGS(...) ((const char *[]){__VA_ARGS__})
+
+/* parse(&o, ARGS("-p", "64K", NULL)): argv from a NULL-terminated list. */
+static int parse(struct options *options, const char *const *args)
 {
 	char *argv[32] = {"splicelab"};
 	int argc = 1;
-	va_list args;
-	va_start(args, first);
-	for (const char *arg = first; arg && argc < 31; arg = va_arg(args, const char *))
-		argv[argc++] = (char *)arg;
-	va_end(args);
+	while (argc < 31 && args[argc - 1])
+		argv[argc] = (char *)args[argc - 1], argc++;
 	/* Refusals print to stderr; keep the test log readable. */
 	FILE *saved = stderr;
 	stderr = fopen("/dev/null", "w");
@@ -31,7 +31,7 @@ static void test_defaults(void **state)
 {
 	(void)state;
 	struct options o;
-	assert_int_equal(parse(&o, NULL), 0);
+	assert_int_equal(parse(&o, ARGS(NULL)), 0);
 	assert_int_equal(o.window_ms, 100);
 	assert_int_equal(o.repeat, 1);
 	assert_int_equal(o.jobs, (int)sysconf(_SC_NPROCESSORS_ONLN));
@@ -48,8 +48,8 @@ static void test_grid_from_options(void **state)
 {
 	(void)state;
 	struct options o;
-	assert_int_equal(parse(&o, "-s", "drain", "-p", "4K,64K", "-n", "25000", "-f",
-			       "none,MOVE|NONBLOCK", "--pipe-nonblock", "on", NULL),
+	assert_int_equal(parse(&o, ARGS("-s", "drain", "-p", "4K,64K", "-n", "25000", "-f",
+			       "none,MOVE|NONBLOCK", "--pipe-nonblock", "on", NULL)),
 			 0);
 	size_t count = 0;
 	struct cell_params *cells = grid_expand(&o.spec, &count);
@@ -69,7 +69,7 @@ static void test_profiles_option(void **state)
 {
 	(void)state;
 	struct options o;
-	assert_int_equal(parse(&o, "-P", "go1.21.0-1.21.4", "-n", "1M", NULL), 0);
+	assert_int_equal(parse(&o, ARGS("-P", "go1.21.0-1.21.4", "-n", "1M", NULL)), 0);
 	size_t count = 0;
 	struct cell_params *cells = grid_expand(&o.spec, &count);
 	assert_int_equal(count, 1);
@@ -91,7 +91,7 @@ static void test_config_file(void **state)
 	assert_int_equal(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
 	close(fd);
 	struct options o;
-	assert_int_equal(parse(&o, "--config", path, NULL), 0);
+	assert_int_equal(parse(&o, ARGS("--config", path, NULL)), 0);
 	unlink(path);
 	assert_int_equal(o.window_ms, 150);
 	size_t count = 0;
@@ -107,30 +107,30 @@ static void test_refusals(void **state)
 	(void)state;
 	struct options o;
 	/* Each bad input is refused with the usage exit status. */
-	assert_int_equal(parse(&o, "-f", "NONBLOCK|BOGUS", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-p", "0", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-p", "-4K", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-p", "big", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-p", "48K", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-p", "1K", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-p", "4G", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-n", "0", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-n", "2G", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-n", "12X", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-j", "0", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-w", "abc", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-l", "kqueue", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "--pipe-nonblock", "maybe", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-P", "go1.99", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-P", "haproxy", "-f", "none", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-w", "5000", "--cell-timeout", "1000", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "--json", "--quiet", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "--preset", "huge", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "--bogus", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "stray", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "-p", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "--config", "/nonexistent/config", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&o, "--label", "a/b", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-f", "NONBLOCK|BOGUS", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-p", "0", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-p", "-4K", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-p", "big", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-p", "48K", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-p", "1K", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-p", "4G", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-n", "0", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-n", "2G", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-n", "12X", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-j", "0", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-w", "abc", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-l", "kqueue", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--pipe-nonblock", "maybe", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-P", "go1.99", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-P", "haproxy", "-f", "none", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-w", "5000", "--cell-timeout", "1000", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--json", "--quiet", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--preset", "huge", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--bogus", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("stray", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-p", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--config", "/nonexistent/config", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--label", "a/b", NULL)), EXIT_USAGE);
 }
 
 static void test_help_exits_zero(void **state)
@@ -139,8 +139,8 @@ static void test_help_exits_zero(void **state)
 	struct options o;
 	FILE *saved = stdout;
 	stdout = fopen("/dev/null", "w");
-	int help = parse(&o, "--help", NULL);
-	int version = parse(&o, "-V", NULL);
+	int help = parse(&o, ARGS("--help", NULL));
+	int version = parse(&o, ARGS("-V", NULL));
 	fclose(stdout);
 	stdout = saved;
 	assert_int_equal(help, 1);
