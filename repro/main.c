@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (options.json) {
-		json_dumpf(doc, stdout, JSON_INDENT(1));
+		json_dumpf(doc, stdout, MATRIX_JSON_FLAGS);
 		putchar('\n');
 	} else if (!options.quiet) {
 		report_print_table(stdout, doc, use_color(&options));

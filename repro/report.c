@@ -95,7 +95,7 @@ int report_write_json(const char *dir, const char *name, const json_t *doc)
 	}
 	fchmod(fd, 0644);
 	FILE *file = fdopen(fd, "w");
-	int rc = file ? json_dumpf(doc, file, JSON_INDENT(1) | JSON_ENSURE_ASCII) : -1;
+	int rc = file ? json_dumpf(doc, file, MATRIX_JSON_FLAGS) : -1;
 	if (file && rc == 0)
 		rc = fputc('\n', file) == EOF ? -1 : 0;
 	if (file && rc == 0)

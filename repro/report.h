@@ -7,6 +7,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* How matrix.json is written: readable, ASCII, and times as 108.9 rather
+ * than 108.94999999999999. */
+#define MATRIX_JSON_FLAGS (JSON_INDENT(1) | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10))
+
 /* The whole matrix.json document; takes over env, params and cells. */
 json_t *report_matrix_doc(const char *label, json_t *env, const char *started_at,
 			  uint64_t elapsed_ms, json_t *params, json_t *cells);
