@@ -27,6 +27,10 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 MAKEFLAGS += --no-print-directory
 endif
 
+# Every object depends on this stamp (order-only), so it must be defined
+# before the component makefiles are read.
+DEPS_STAMP := $(BUILD)/.deps
+
 # Component makefiles append to these.
 TOOLS        :=
 STATIC_TOOLS :=
@@ -49,7 +53,6 @@ tools: $(TOOLS) $(STATIC_TOOLS)
 
 # Packages are checked once per change of the lists (dpkg-query, fast) and
 # installed when missing, so a fresh Debian 12 machine needs nothing but `make`.
-DEPS_STAMP := $(BUILD)/.deps
 $(DEPS_STAMP): scripts/deps.sh $(MAKEFILE_LIST)
 	$(Q)scripts/deps.sh $(DEPS_PARTS)
 	$(Q)mkdir -p $(BUILD) && touch $@
