@@ -1,0 +1,213 @@
+#!/bin/bash
+# vm-run.sh: boot one kernel under qemu with the static tools, run one
+# command inside, bring files back. The building block of `make lab`, and
+# the way to run anything (e.g. the probes) on a kernel other than the host's.
+set -euo pipefail
+# shellcheck source=scripts/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+  cat <<'EOF'
+usage: scripts/lab/vm-run.sh --kernel SPEC --cmd 'COMMAND' --out DIR [options]
+
+Boots SPEC under qemu (KVM when it works, else TCG) with an initramfs of
+static busybox and the static tools, runs COMMAND with busybox sh in the
+guest, and writes DIR/ (only when the guest reported back; never half-written):
+  vm-status.json        status, command exit code, boot time, accelerator,
+                        qemu version, kernel provenance
+  console.log           the guest's serial console
+  cmd.log               COMMAND's stdout and stderr
+  guest-features.json   what the kernel offers (BTF, tracing, kallsyms, pipe limits)
+  config                the kernel config, when the package or /proc/config.gz has it
+  <fetched files>       each --fetch PATH, by its base name
+
+  --kernel SPEC    debian12 | FILE.deb | FILE.rpm | bzImage path
+  --cmd 'COMMAND'  shell command line run in /tmp/lab in the guest; PATH=/bin
+                   holds busybox, the tools and --add'ed executables;
+                   $LAB_VIRT is qemu-kvm or qemu-tcg
+  --fetch PATH     guest file or folder to bring back (repeatable; relative
+                   to /tmp/lab); a missing one is listed in vm-status.json
+  --add SRC[:DEST] host file or folder to put in the guest (repeatable;
+                   default DEST /bin/NAME)
+  --no-tools       do not add build/static/* (added by default as /bin/NAME)
+  --out DIR        result folder (replaced if it exists)
+  --timeout S      bound on the whole boot [600]; the command itself gets
+                   S-20 s inside the guest so its files still come back
+  --accel A        auto, kvm, tcg [auto: KVM only if it boots this kernel]
+  --cpus N         guest CPUs [host CPUs]     --mem MB   guest memory [1024]
+  --icount         instruction-counted clock (-icount shift=0,sleep=off,
+                   one CPU, TCG): repeatable timings, for benchmarks
+  --append ARGS    extra kernel command line
+  -q, --quiet      no progress lines
+Exit: COMMAND's status when the guest reported back; 64 bad usage or input
+(one line, nothing booted or written); 69 the guest died, hung or sent a
+damaged frame (one line, then the console's tail; nothing written).
+EOF
+}
+
+kernel="" cmd="" out="" timeout_s=600 accel=${LAB_ACCEL:-auto} cpus=$(nproc)
+mem=1024 icount="" append="" tools=yes adds=() fetches=()
+need_arg() { [ $# -ge 2 ] || lab_usage_error "$1 needs a value (see --help)"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kernel) need_arg "$@"; kernel=$2; shift ;;
+    --cmd) need_arg "$@"; cmd=$2; shift ;;
+    --fetch) need_arg "$@"; fetches+=("$2"); shift ;;
+    --add) need_arg "$@"; adds+=("$2"); shift ;;
+    --no-tools) tools="" ;;
+    --out) need_arg "$@"; out=$2; shift ;;
+    --timeout) need_arg "$@"; timeout_s=$2; shift ;;
+    --accel) need_arg "$@"; accel=$2; shift ;;
+    --cpus) need_arg "$@"; cpus=$2; shift ;;
+    --mem) need_arg "$@"; mem=$2; shift ;;
+    --icount) icount=yes ;;
+    --append) need_arg "$@"; append=$2; shift ;;
+    -q|--quiet) LAB_QUIET=yes ;;
+    -h|--help) usage; exit 0 ;;
+    *) lab_usage_error "unknown option '$1' (see --help)" ;;
+  esac
+  shift
+done
+[ -n "$kernel" ] || lab_usage_error "--kernel is required (see --help)"
+[ -n "$cmd" ] || lab_usage_error "--cmd is required (see --help)"
+[ -n "$out" ] || lab_usage_error "--out is required (see --help)"
+for n in "$timeout_s" "$cpus" "$mem"; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || lab_usage_error "'$n' is not a positive number"
+done
+case "$accel" in auto|kvm|tcg) ;; *) lab_usage_error "--accel $accel: expected auto, kvm or tcg" ;; esac
+for a in ${adds[@]+"${adds[@]}"}; do
+  [ -e "${a%%:*}" ] || lab_usage_error "--add ${a%%:*}: no such file"
+done
+out_parent=$(dirname "$out")
+mkdir -p "$out_parent" 2>/dev/null && [ -w "$out_parent" ] ||
+  lab_usage_error "--out $out: cannot write in $out_parent"
+
+lab_tmpdir work
+"$LAB_DIR/kernel.sh" "$kernel" "$work/kernel" || exit $?
+label=$(jq -r .label "$work/kernel/kernel.json")
+
+# The guest tree: the command, what to fetch, the tools.
+root="$work/root"
+mkdir -p "$root/lab" "$root/bin"
+printf '%s\n' "$cmd" >"$root/lab/cmd"
+printf '%s\n' ${fetches[@]+"${fetches[@]}"} >"$root/lab/fetch"
+if [ -n "$tools" ]; then
+  for t in "$LAB_TOP"/build/static/*; do
+    [ -f "$t" ] && [ -x "$t" ] && cp "$t" "$root/bin/"
+  done
+fi
+for a in ${adds[@]+"${adds[@]}"}; do
+  src=${a%%:*} dest=/bin/$(basename "${a%%:*}")
+  [ "$src" = "$a" ] || dest=${a#*:}
+  mkdir -p "$root$(dirname "$dest")"
+  cp -a "$src" "$root$dest"
+done
+"$LAB_DIR/initramfs.sh" "$root" "$work/initrd.gz"
+
+[ "$accel" != auto ] || accel=$(LAB_ACCEL=auto "$LAB_DIR/accel.sh" "$work/kernel/vmlinuz")
+qemu_accel=(-accel "$accel" -smp "$cpus")
+if [ -n "$icount" ]; then
+  # One vCPU whose clock advances one ns per instruction: slow but
+  # repeatable. Not for the matrix: its no-progress windows then last
+  # a fixed number of instructions, not a fixed time.
+  accel=tcg qemu_accel=(-accel tcg -icount "shift=0,sleep=off" -smp 1)
+fi
+guest_timeout=$((timeout_s > 40 ? timeout_s - 20 : timeout_s * 2 / 3))
+
+# The default status is written before qemu starts: whatever happens
+# next, the record says the guest died unless it proves otherwise.
+res="$work/res"
+mkdir -p "$res"
+status=guest-died
+jq -n '{status: "guest-died"}' >"$res/vm-status.json"
+: >"$res/console.log"
+: >"$work/serial1"
+lab_note "$label: booting ($accel, timeout ${timeout_s}s)"
+start_ms=$(lab_now_ms)
+# shellcheck disable=SC2086 # LAB_QEMU_OPTS is a list of options
+qemu-system-x86_64 "${qemu_accel[@]}" -m "$mem" -nodefaults -display none \
+  -monitor none -no-reboot ${LAB_QEMU_OPTS:-} \
+  -kernel "$work/kernel/vmlinuz" -initrd "$work/initrd.gz" \
+  -append "console=ttyS0 panic=-1 splicelab.virt=qemu-$accel splicelab.timeout=$guest_timeout $append" \
+  -serial "file:$res/console.log" -serial "file:$work/serial1" \
+  </dev/null >"$work/qemu.log" 2>&1 &
+qemu=$!
+lab_on_exit "lab_stop_pid $qemu"
+
+# Wait for the exit line, qemu's end or the limit, whichever comes first.
+alive_ms=null
+deadline=$((start_ms + timeout_s * 1000))
+while :; do
+  now=$(lab_now_ms)
+  if [ "$alive_ms" = null ] && grep -a -q '^SPLICELAB-ALIVE' "$work/serial1"; then
+    alive_ms=$((now - start_ms))
+    lab_note "$label: user space up after $((alive_ms / 1000)).$((alive_ms % 1000 / 100)) s"
+  fi
+  if grep -a -q '^SPLICELAB-EXIT' "$work/serial1"; then status=reported; break; fi
+  kill -0 "$qemu" 2>/dev/null || break
+  [ "$now" -lt "$deadline" ] || { status=timeout; break; }
+  sleep 0.2
+done
+# A reporting guest powers itself off; give it a moment, then make sure.
+for _ in $(seq 25); do kill -0 "$qemu" 2>/dev/null || break; sleep 0.2; done
+lab_stop_pid "$qemu"
+elapsed_ms=$(($(lab_now_ms) - start_ms))
+# qemu exiting between the last look and its end can leave the frame unseen.
+[ "$status" != guest-died ] || ! grep -a -q '^SPLICELAB-EXIT' "$work/serial1" || status=reported
+
+# fail_guest WHAT: the one error line, the console's tail, a kept copy.
+fail_guest() {
+  local keep
+  keep="$LAB_CACHE/failed/$label-$(date +%Y%m%dT%H%M%S)"
+  mkdir -p "$keep"
+  cp "$res/console.log" "$work/qemu.log" "$keep/" 2>/dev/null || true
+  echo "$LAB_PROG: $label: $1 (console: $keep/console.log)" >&2
+  tail -n 12 "$res/console.log" | tr -d '\r' | sed 's/^/    console| /' >&2
+  exit "$LAB_EX_GUEST"
+}
+panic=$(tr -d '\r' <"$res/console.log" | grep -a -m1 -E 'Kernel panic|BUG:|Oops' || true)
+case "$status" in
+  timeout) fail_guest "no result within ${timeout_s}s (guest hung; qemu killed)" ;;
+  guest-died)
+    if [ -n "$panic" ]; then fail_guest "guest died: ${panic#*] }"; fi
+    if [ ! -s "$res/console.log" ] && [ -s "$work/qemu.log" ]; then
+      fail_guest "qemu failed: $(head -n1 "$work/qemu.log")"
+    fi
+    fail_guest "guest died before reporting (qemu exited after $((elapsed_ms / 1000)) s)" ;;
+esac
+"$LAB_DIR/frame-decode.sh" "$work/serial1" "$res/files" 2>"$work/frame.err" ||
+  fail_guest "$(sed 's/^[^:]*: //' "$work/frame.err")"
+
+# The guest's files, the kernel's config, the status record.
+rc=$(cat "$res/files/exit-status")
+mv "$res/files/cmd.log" "$res/cmd.log"
+jq -Rn '[inputs | capture("^(?<k>[^=]+)=(?<v>.*)$")
+         | {(.k): (.v | if . == "yes" then true elif . == "no" then false
+                         else (tonumber? // .) end)}] | add' \
+  "$res/files/guest-features.txt" >"$res/guest-features.json"
+if [ -f "$work/kernel/config" ]; then cp "$work/kernel/config" "$res/config"
+elif [ -f "$res/files/config.gz" ]; then gzip -dc "$res/files/config.gz" >"$res/config"; fi
+missing=$(cat "$res/files/fetch-missing.txt" 2>/dev/null || true)
+rm -f "$res/files/exit-status" "$res/files/guest-features.txt" "$res/files/config.gz" "$res/files/fetch-missing.txt"
+for f in "$res/files"/* "$res/files"/.[!.]*; do [ -e "$f" ] && mv "$f" "$res/"; done
+rmdir "$res/files"
+uptime=$(grep -a -m1 '^SPLICELAB-ALIVE' "$work/serial1" | sed 's/.*uptime=//' | tr -d '\r')
+jq -n --argjson rc "$rc" --arg accel "$accel" --arg icount "$icount" \
+      --argjson alive_ms "$alive_ms" --arg uptime "$uptime" --argjson elapsed_ms "$elapsed_ms" \
+      --argjson timeout_s "$timeout_s" --arg qemu "$(qemu-system-x86_64 --version | head -n1)" \
+      --arg cmd "$cmd" --arg missing "$missing" --slurpfile kernel "$work/kernel/kernel.json" '
+  {status: "ok", exit_code: $rc, accel: $accel, icount: ($icount == "yes"),
+   boot_to_userspace_ms: $alive_ms, guest_uptime_at_init_s: ($uptime | tonumber? // null),
+   elapsed_ms: $elapsed_ms, timeout_s: $timeout_s, qemu: $qemu, cmd: $cmd,
+   fetch_missing: ($missing | split("\n") | map(select(. != ""))),
+   kernel: $kernel[0]}' >"$res/vm-status.json"
+
+# Into place in one rename; an older result of the same name goes only now.
+mkdir -p "$out_parent"
+stage=$(mktemp -d "$out_parent/.vm-run.XXXXXX")
+lab_on_exit "rm -rf '$stage'"
+mv "$res" "$stage/new"
+[ ! -e "$out" ] || mv "$out" "$stage/old"
+mv "$stage/new" "$out"
+lab_note "$label: done in $((elapsed_ms / 1000)) s, command exit $rc, results in $out"
+exit "$rc"
