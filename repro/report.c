@@ -29,36 +29,72 @@ static json_t *summary_json(const json_t *cells)
 }
 
 
-int report_check_output_dir(const char *dir)
+/* The longest leading part of dir that exists, in existing. */
+static int nearest_existing(const char *dir, char *existing, size_t len)
+{
+	snprintf(existing, len, "%s", dir);
+	for (;;) {
+		struct stat st;
+		if (stat(existing, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				return 0;
+			fprintf(stderr, "splicelab: --out: '%s' is not a folder\n", existing);
+			return -1;
+		}
+		char *slash = strrchr(existing, '/');
+		if (!slash)
+			snprintf(existing, len, ".");
+		else if (slash == existing)
+			existing[1] = '\0';
+		else
+			*slash = '\0';
+	}
+}
+
+/* Removes dir and its parents up to (not including) keep: the folders a
+ * check created. */
+static void remove_created(const char *dir, const char *keep)
 {
 	char path[PATH_MAX];
 	snprintf(path, sizeof path, "%s", dir);
-	/* The nearest part of the path that exists must be a writable folder. */
-	for (;;) {
-		struct stat st;
-		if (stat(path, &st) == 0) {
-			if (!S_ISDIR(st.st_mode)) {
-				fprintf(stderr, "splicelab: --out: '%s' is not a folder\n", path);
-				return -1;
-			}
-			if (access(path, W_OK | X_OK) < 0) {
-				fprintf(stderr, "splicelab: --out: cannot write in '%s': %s\n", path,
-					strerror(errno));
-				return -1;
-			}
-			return 0;
-		}
+	while (strcmp(path, keep) != 0 && strcmp(path, ".") != 0 && strcmp(path, "/") != 0) {
+		if (rmdir(path) < 0)
+			return;
 		char *slash = strrchr(path, '/');
-		if (!slash) {
-			snprintf(path, sizeof path, ".");
-			continue;
-		}
-		if (slash == path) {
-			path[1] = '\0';
-			continue;
-		}
+		if (!slash)
+			return;
 		*slash = '\0';
 	}
+}
+
+int report_check_output_dir(const char *dir)
+{
+	/* Permission bits do not tell everything (root, read-only mounts,
+	 * /proc): create what is missing and a file in it for real, then undo
+	 * it, so bad input is refused before the matrix runs and leaves
+	 * nothing behind. */
+	char existing[PATH_MAX], probe[PATH_MAX];
+	if (nearest_existing(dir, existing, sizeof existing) < 0)
+		return -1;
+	int made = report_make_dirs(dir);
+	int saved = errno;
+	int fd = -1;
+	if (made == 0) {
+		snprintf(probe, sizeof probe, "%s/.splicelab-check.XXXXXX", dir);
+		fd = mkstemp(probe);
+		saved = errno;
+	}
+	if (fd >= 0) {
+		close(fd);
+		unlink(probe);
+	}
+	remove_created(dir, existing);
+	if (fd < 0) {
+		fprintf(stderr, "splicelab: --out: cannot write in '%s': %s\n", dir,
+			strerror(saved));
+		return -1;
+	}
+	return 0;
 }
 
 int report_make_dirs(const char *dir)

@@ -39,3 +39,7 @@ if [ "$(id -u)" -eq 0 ]; then
   expect "$?" 64 "unwritable output folder: exit status"
   [ ! -e "$work/locked/r" ] || fail "unwritable folder: something was written"
 fi
+# Permission bits say yes to root, the file system says no: /proc.
+"$SPLICELAB" -q -o /proc/splicelab-test/out -s drain -n 4K 2>"$work/stderr"
+expect "$?" 64 "output on a file system that refuses folders: exit status"
+expect_match "$(cat "$work/stderr")" '^splicelab: --out: ' "output refused on /proc: the message names --out"
