@@ -27,6 +27,11 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 MAKEFLAGS += --no-print-directory
 endif
 
+# Rewritten only when the commit changes (any git layout, worktrees too), so
+# the one object that records the commit is rebuilt exactly then.
+COMMIT_STAMP := $(BUILD)/.commit
+$(shell mkdir -p $(BUILD) && [ "$$(cat $(COMMIT_STAMP) 2>/dev/null)" = "$(COMMIT)" ] || echo "$(COMMIT)" >$(COMMIT_STAMP))
+
 # Every object depends on this stamp (order-only), so it must be defined
 # before the component makefiles are read.
 DEPS_STAMP := $(BUILD)/.deps

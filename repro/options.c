@@ -10,6 +10,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "version.h"
+
 const char *const preset_names[4] = {"none", "default", "quick", "profiles"};
 
 #define MAX_PAYLOAD (1ull << 30)
@@ -556,7 +558,7 @@ static int load_config(struct options *options, const char *path)
 
 static void print_version(void)
 {
-	printf("splicelab %s (commit %s)\n", SPLICELAB_VERSION, SPLICELAB_COMMIT);
+	printf("splicelab %s (commit %s)\n", splicelab_version, splicelab_commit);
 }
 
 /* A profile fixes these; combining them would silently mean two things. */

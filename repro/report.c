@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "params.h"
+#include "version.h"
 
 static json_t *summary_json(const json_t *cells)
 {
@@ -343,7 +344,7 @@ json_t *report_matrix_doc(const char *label, json_t *env, const char *started_at
 {
 	return json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:o, s:s, s:I, s:o, s:o, s:o}", "schema",
 			 "splicelab.matrix/1", "tool", "name", "splicelab", "version",
-			 SPLICELAB_VERSION, "commit", SPLICELAB_COMMIT, "label", label, "env", env,
+			 splicelab_version, "commit", splicelab_commit, "label", label, "env", env,
 			 "started_at", started_at, "elapsed_ms", (json_int_t)elapsed_ms, "params",
 			 params, "summary", summary_json(cells), "cells", cells);
 }

@@ -5,7 +5,6 @@
 REPRO_SRCS := $(filter-out repro/main.c,$(wildcard repro/*.c))
 REPRO_OBJS := $(patsubst repro/%.c,$(BUILD)/obj/repro/%.o,$(REPRO_SRCS))
 REPRO_MAIN := $(BUILD)/obj/repro/main.o
-REPRO_DEFS := -DSPLICELAB_VERSION='"$(VERSION)"' -DSPLICELAB_COMMIT='"$(COMMIT)"'
 REPRO_LIBS := $(LDLIBS_JSON) -lpthread
 
 TOOLS += $(BUILD)/splicelab
@@ -14,10 +13,13 @@ STATIC_TOOLS += $(BUILD)/static/splicelab
 $(BUILD)/obj/repro/%.o: repro/%.c $(wildcard repro/*.h) | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(REPRO_DEFS) -Irepro -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Irepro -c $< -o $@
 
-# The commit is baked into main.o; rebuild it when HEAD moves.
-$(REPRO_MAIN): $(wildcard .git/HEAD .git/refs/heads/*)
+# The only object that knows the version and commit (see COMMIT_STAMP).
+$(BUILD)/obj/repro/version.o: repro/version.c $(COMMIT_STAMP) | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -DSPLICELAB_VERSION='"$(VERSION)"' -DSPLICELAB_COMMIT='"$(COMMIT)"' -c $< -o $@
 
 $(BUILD)/splicelab: $(REPRO_MAIN) $(REPRO_OBJS)
 	$(call msg,BINARY,$@)
@@ -38,7 +40,7 @@ TEST_BINS += $(patsubst %,$(BUILD)/tests/unit_repro_%,$(REPRO_TESTS))
 $(BUILD)/obj/tests/%.o: tests/unit/%.c $(wildcard repro/*.h tests/unit/*.h) | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(REPRO_DEFS) -Irepro -Itests/unit -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Irepro -Itests/unit -c $< -o $@
 
 $(BUILD)/tests/unit_repro_%: $(BUILD)/obj/tests/test_%.o $(REPRO_OBJS)
 	$(call msg,TEST,$@)
