@@ -129,6 +129,12 @@ for ((i = 0; i < n; i++)); do
   [ "$rc" -ne "$LAB_EX_USAGE" ] || exit "$LAB_EX_USAGE"
   if [ "$rc" -ne 0 ]; then failed[i]="could not get the kernel (see above)"; continue; fi
   label[i]=$(jq -r .label "$work/k$i/kernel/kernel.json")
+  # A warning, not a refusal: the boot says for sure.
+  if [ -f "$work/k$i/kernel/config" ]; then
+    lacks=$("$LAB_DIR/config-check.sh" "$work/k$i/kernel/config" 2>/dev/null |
+            awk '$1 == "required" && $3 == "NO" { sub(/^CONFIG_/, "", $2); print $2 }' | paste -sd' ' || true)
+    [ -z "$lacks" ] || echo "lab: ${label[i]}: not built in: $lacks; the guest may not boot or report (scripts/lab/config-check.sh)" >&2
+  fi
   for ((j = 0; j < i; j++)); do
     [ "${label[j]}" != "${label[i]}" ] ||
       lab_usage_error "${spec[j]} and ${spec[i]} are the same kernel (${label[i]}); name it once"

@@ -133,6 +133,8 @@ if [ -n "$icount" ]; then
 fi
 guest_timeout=$((timeout_s > 40 ? timeout_s - 20 : timeout_s * 2 / 3))
 
+# 8250.nr_uarts=2: ttyS1 carries the results, and kernels built with
+# SERIAL_8250_RUNTIME_UARTS=1 register only ttyS0 unless told otherwise.
 # The default status is written before qemu starts: whatever happens
 # next, the record says the guest died unless it proves otherwise.
 res="$work/res"
@@ -151,7 +153,7 @@ setpriv --pdeathsig KILL true 2>/dev/null && pdeathsig=(setpriv --pdeathsig KILL
 ${pdeathsig[@]+"${pdeathsig[@]}"} qemu-system-x86_64 "${qemu_accel[@]}" -m "$mem" -nodefaults -display none \
   -monitor none -no-reboot ${LAB_QEMU_OPTS:-} \
   -kernel "$kdir/vmlinuz" -initrd "$work/initrd.gz" \
-  -append "console=ttyS0 panic=-1 splicelab.virt=qemu-$accel splicelab.timeout=$guest_timeout $append" \
+  -append "console=ttyS0 8250.nr_uarts=2 panic=-1 splicelab.virt=qemu-$accel splicelab.timeout=$guest_timeout $append" \
   -serial "file:$res/console.log" -serial "file:$work/serial1" \
   </dev/null >"$work/qemu.log" 2>&1 &
 qemu=$!
