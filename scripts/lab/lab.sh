@@ -112,7 +112,7 @@ quote() {
   done
   printf '%s' "${out# }"
 }
-lab_cmd=$(quote "scripts/lab/lab.sh" ${matrix[@]+--matrix "${matrix[*]}"})
+lab_cmd=$(quote "scripts/lab/lab.sh" ${vm_opts[@]+"${vm_opts[@]}"} ${matrix[@]+--matrix "${matrix[*]}"})
 
 # Per kernel i: spec[i], kind[i] (host|guest), label[i], failed[i] (why).
 n=${#kernels[@]}
@@ -241,7 +241,7 @@ finish() {
       [ ! -e "$run/$f" ] || mv "$run/$f" "$dest/"
     done
     [ ! -s "$run/cmd.log" ] || mv "$run/cmd.log" "$dest/"
-    jq '{where: "qemu", virt: ("qemu-" + .accel), accel, icount, qemu,
+    jq '{where: "qemu", virt: ("qemu-" + .accel), accel, icount, cpus, mem_mb, qemu,
          boot_to_userspace_ms, guest_uptime_at_init_s, elapsed_ms, timeout_s,
          guest_command: .cmd}' "$run/vm-status.json" >"$work/k$i/run.json"
     jq .kernel "$run/vm-status.json" >"$work/k$i/kernel.json"

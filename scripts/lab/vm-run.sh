@@ -228,9 +228,9 @@ rmdir "$res/files"
 uptime=$(grep -a -m1 '^SPLICELAB-ALIVE' "$work/serial1" | sed 's/.*uptime=//' | tr -d '\r')
 jq -n --argjson rc "$rc" --arg accel "$accel" --arg icount "$icount" \
       --argjson alive_ms "$alive_ms" --arg uptime "$uptime" --argjson elapsed_ms "$elapsed_ms" \
-      --argjson timeout_s "$timeout_s" --arg qemu "$(qemu-system-x86_64 --version | head -n1)" \
+      --argjson timeout_s "$timeout_s" --argjson cpus "${qemu_accel[-1]}" --argjson mem "$mem" --arg qemu "$(qemu-system-x86_64 --version | head -n1)" \
       --arg cmd "$cmd" --arg missing "$missing" --slurpfile kernel "$kdir/kernel.json" '
-  {status: "ok", exit_code: $rc, accel: $accel, icount: ($icount == "yes"),
+  {status: "ok", exit_code: $rc, accel: $accel, icount: ($icount == "yes"), cpus: $cpus, mem_mb: $mem,
    boot_to_userspace_ms: $alive_ms, guest_uptime_at_init_s: ($uptime | tonumber? // null),
    elapsed_ms: $elapsed_ms, timeout_s: $timeout_s, qemu: $qemu, cmd: $cmd,
    fetch_missing: ($missing | split("\n") | map(select(. != ""))),
