@@ -72,7 +72,7 @@ expect_match "$(p .run.qemu)" '^QEMU emulator version' "provenance: qemu version
 expect "$(p .run.accel)" tcg "provenance: accelerator"
 expect_gt "$(p .run.boot_to_userspace_ms)" 0 "provenance: boot time (ms)"
 expect_match "$(p .splicelab.commit)" '^[0-9a-f]{7,}$' "provenance: splicelab commit"
-expect_match "$(p .regenerate)" "lab\.sh --matrix '--preset quick' debian12$" "provenance: the command"
+expect_match "$(p .regenerate)" "lab\.sh --accel tcg --matrix '--preset quick' debian12$" "provenance: the command"
 grep -q '^CONFIG_SERIAL_8250_CONSOLE=y' "$g/config" || fail "config: no CONFIG_SERIAL_8250_CONSOLE=y"
 echo "ok - config is the package's"
 expect "$(jq -r .kernel_release "$g/guest-features.json")" "$release" "guest features: release"
