@@ -16,8 +16,11 @@ $(BUILD)/obj/repro/%.o: repro/%.c $(wildcard repro/*.h) | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(REPRO_DEFS) -Irepro -c $< -o $@
 
-# The commit is baked into main.o; rebuild it when HEAD moves.
-$(REPRO_MAIN): $(wildcard .git/HEAD .git/refs/heads/*)
+# The commit is baked into the objects (options.c prints it, report.c
+# writes it into matrix.json); rebuild them when HEAD moves. In a git
+# worktree .git is a file, so ask git where HEAD and the branches live.
+GIT_DIRS := $(shell git rev-parse --git-dir --git-common-dir 2>/dev/null)
+$(REPRO_MAIN) $(REPRO_OBJS): $(wildcard $(addsuffix /HEAD,$(GIT_DIRS)) $(addsuffix /refs/heads/*,$(GIT_DIRS)))
 
 $(BUILD)/splicelab: $(REPRO_MAIN) $(REPRO_OBJS)
 	$(call msg,BINARY,$@)
