@@ -2,12 +2,12 @@
 # Shared by the kernel lab tests: real kernels booted under qemu (Debian
 # 12's 6.1 in TCG) and real runs of the static tools, with assertions on
 # what came back. Each test boots as few guests as it can.
-set -u
+# The host tests' helpers (fail, skip, note, expect*, and $work, removed
+# on exit) serve here too.
+# shellcheck source=tests/host/lib.sh
+. "$(dirname "$0")/../host/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-build}
 export LAB_CACHE=${LAB_CACHE:-$top/.cache/lab}
-work=$(mktemp -d /tmp/splicelab-labtest.XXXXXX)
-chmod 755 "$work"
 # Everything the lab makes goes under $work, so leftovers can be counted.
 export TMPDIR="$work/tmp" LAB_FAILED_DIR="$work/failed"
 mkdir -p "$TMPDIR"
@@ -15,23 +15,6 @@ mkdir -p "$TMPDIR"
 # same machine are not ours to count.
 qemu_tag="splicelab-labtest-$$"
 export LAB_QEMU_OPTS="-name $qemu_tag"
-trap 'rm -rf "$work"' EXIT
-
-fail() { echo "FAIL: $*"; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
-note() { echo "# $*"; }
-expect() { # expect ACTUAL EXPECTED WHAT
-  [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
-  echo "ok - $3 = $2"
-}
-expect_match() { # expect_match TEXT REGEX WHAT
-  echo "$1" | grep -Eq -- "$2" || fail "$3: '$1' does not match /$2/"
-  echo "ok - $3 matches /$2/"
-}
-expect_gt() { # expect_gt NUMBER MIN WHAT
-  [ "$1" -gt "$2" ] 2>/dev/null || fail "$3: expected > $2, got '$1'"
-  echo "ok - $3 = $1 > $2"
-}
 
 lab() { "$top/scripts/lab/lab.sh" "$@"; }
 
