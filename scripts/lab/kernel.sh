@@ -143,8 +143,9 @@ else
     mkdir -p "$LAB_CACHE/unpacked"
     lab_tmpdir x "$LAB_CACHE/unpacked"
     unpack "$x"
-    rm -rf "$cached"
-    mv "$x" "$cached"
+    # Another run may have unpacked it meanwhile (parallel kernels, other
+    # checkouts sharing LAB_CACHE): a finished entry is never replaced.
+    [ -s "$cached/meta.json" ] || { rm -rf "$cached"; mv -T "$x" "$cached" 2>/dev/null || true; }
   fi
   cp "$cached/vmlinuz" "$cached/meta.json" "$out/"
   [ ! -f "$cached/config" ] || cp "$cached/config" "$out/config"
