@@ -71,7 +71,13 @@ while [ $# -gt 0 ]; do
     -j|--jobs) need_arg "$@"; jobs=$2; shift ;;
     --probes) need_arg "$@"; probes=$2; shift ;;
     --timeout) need_arg "$@"; timeout_s=$2; shift ;;
-    --boot-timeout|--accel|--cpus|--mem|--append) need_arg "$@"; vm_opts+=("$1" "$2"); shift ;;
+    --boot-timeout|--cpus|--mem)
+      need_arg "$@"; [[ "$2" =~ ^[1-9][0-9]*$ ]] || lab_usage_error "$1 $2: expected a positive number"
+      vm_opts+=("$1" "$2"); shift ;;
+    --accel)
+      need_arg "$@"; case "$2" in auto|kvm|tcg) ;; *) lab_usage_error "--accel $2: expected auto, kvm or tcg" ;; esac
+      vm_opts+=("$1" "$2"); shift ;;
+    --append) need_arg "$@"; vm_opts+=("$1" "$2"); shift ;;
     --no-tables) tables="" ;;
     -q|--quiet) LAB_QUIET=yes; export LAB_QUIET ;;
     -h|--help) usage; exit 0 ;;
@@ -187,7 +193,8 @@ start() {
   pid[i]=$!
 }
 
-# host_provenance I: the host's kernel, as far as it can be read.
+# host_config FILE: the host kernel's config into FILE; prints where it
+# came from, or null.
 host_config() {
   if [ -r /proc/config.gz ]; then gzip -dc /proc/config.gz >"$1" && echo /proc/config.gz
   elif [ -r "/boot/config-$(uname -r)" ]; then cp "/boot/config-$(uname -r)" "$1" && echo "/boot/config-$(uname -r)"
