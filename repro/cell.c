@@ -294,10 +294,14 @@ static void wait_head_start(struct cell_ctx *ctx)
 		    __atomic_load_n(&ctx->client_done, __ATOMIC_ACQUIRE) ||
 		    now - start > HEAD_START_LIMIT_NS)
 			break;
+		/* An empty queue is not a plateau: the client may not have
+		 * written yet (a slow guest under TCG takes tens of ms to get
+		 * there), and starting the relay on nothing defeats the head
+		 * start. The 2 s limit and client_done still bound the wait. */
 		if (queued != last) {
 			last = queued;
 			last_growth = now;
-		} else if (now - last_growth > HEAD_START_PLATEAU_NS) {
+		} else if (queued > 0 && now - last_growth > HEAD_START_PLATEAU_NS) {
 			break;
 		}
 		sleep_ns(500000ull);

@@ -18,8 +18,13 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null || mdev -s
 mount -t tmpfs tmpfs /tmp
 
-# Raw mode: no newline translation, no echo, on the results port.
+# Raw mode: no newline translation, no echo, on the results port. Without
+# it nothing can come back: say so on the console and stop at once.
 port=/dev/ttyS1
+if [ ! -c "$port" ]; then
+  echo "splicelab: no $port, so no way to send results back (a kernel with one 8250 UART? vm-run passes 8250.nr_uarts=2)" >/dev/console
+  poweroff -f
+fi
 stty -F "$port" raw -echo 115200 2>/dev/null
 echo "SPLICELAB-ALIVE uptime=$(cut -d' ' -f1 /proc/uptime)" >"$port"
 

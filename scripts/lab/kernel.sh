@@ -105,48 +105,64 @@ case "$spec" in
     case "$spec" in *.deb) source=deb ;; *.rpm) source=rpm ;; esac ;;
 esac
 
-# The extracted kernel is cached by the input's content.
-key=$(lab_sha256 "$input")
-cached="$LAB_CACHE/kernels/$key"
-if [ ! -s "$cached/kernel.json" ]; then
-  mkdir -p "$LAB_CACHE/kernels"
-  lab_tmpdir x "$LAB_CACHE/kernels"
-  mkdir "$x/pkg"
+# unpack DIR: DIR/vmlinuz, DIR/config (when the package has one) and
+# DIR/meta.json, what the content itself says (release, package, sha256s).
+unpack() {
+  local dir=$1 image config release config_from=null
+  mkdir -p "$dir/pkg"
   case "$source" in
-    debian12|deb) extract_deb "$input" "$x/pkg" ;;
-    rpm) extract_rpm "$input" "$x/pkg" ;;
-    image) cp "$input" "$x/pkg/image" ;;
+    debian12|deb) extract_deb "$input" "$dir/pkg" ;;
+    rpm) extract_rpm "$input" "$dir/pkg" ;;
+    image) cp "$input" "$dir/pkg/image" ;;
   esac
-  image=$(find "$x/pkg" -type f \( -name 'vmlinuz*' -o -name image \) | sort | head -n1)
-  config=$(find "$x/pkg" -type f -name 'config*' | sort | head -n1)
+  image=$(find "$dir/pkg" -type f \( -name 'vmlinuz*' -o -name image \) | sort | head -n1)
+  config=$(find "$dir/pkg" -type f -name 'config*' | sort | head -n1)
   release=$(bzimage_release "$image")
   [ -n "$release" ] || lab_usage_error "$spec: not an x86 Linux kernel image (no bzImage setup header)"
-  mv "$image" "$x/vmlinuz"
-  config_from=null
-  if [ -n "$config" ]; then mv "$config" "$x/config"; config_from=${config#"$x/pkg/"}; fi
-  case "$source" in
-    debian12) label="debian12-$release" ;;
-    rpm) dist=$(echo "$release" | grep -oE '\.el[0-9]+' | head -n1 | tr -d .)
-         label="${dist:-rpm}-$release" ;;
-    deb) label="deb-$release" ;;
-    *) label="kernel-$release" ;;
-  esac
-  jq -n --arg source "$source" --arg input "$input" --arg input_sha256 "$key" \
-        --arg package "$package" --arg package_version "$package_version" \
-        --arg release "$release" --arg image_sha256 "$(lab_sha256 "$x/vmlinuz")" \
-        --arg config_from "$config_from" --arg lbl "$label" '
+  mv "$image" "$dir/vmlinuz"
+  if [ -n "$config" ]; then mv "$config" "$dir/config"; config_from=${config#"$dir/pkg/"}; fi
+  rm -rf "$dir/pkg"
+  jq -n --arg package "$package" --arg package_version "$package_version" \
+        --arg release "$release" --arg image_sha256 "$(lab_sha256 "$dir/vmlinuz")" \
+        --arg config_from "$config_from" '
     def nul: if . == "null" then null else . end;
-    {source: $source, input: $input, input_sha256: $input_sha256,
-     package: ($package | nul), package_version: ($package_version | nul),
+    {package: ($package | nul), package_version: ($package_version | nul),
      release: $release, image_sha256: $image_sha256,
-     config_from: ($config_from | nul), "label": $lbl}' >"$x/kernel.json"
-  rm -rf "$x/pkg"
-  rm -rf "$cached"
-  mv "$x" "$cached"
+     config_from: ($config_from | nul)}' >"$dir/meta.json"
+}
+
+key=$(lab_sha256 "$input")
+mkdir -p "$out"
+if [ "$source" = image ]; then
+  # Nothing to extract from a plain image, so nothing to cache.
+  unpack "$out"
+else
+  # An unpacked package is cached by the package's content.
+  cached="$LAB_CACHE/unpacked/$key"
+  if [ ! -s "$cached/meta.json" ]; then
+    mkdir -p "$LAB_CACHE/unpacked"
+    lab_tmpdir x "$LAB_CACHE/unpacked"
+    unpack "$x"
+    # Another run may have unpacked it meanwhile (parallel kernels, other
+    # checkouts sharing LAB_CACHE): a finished entry is never replaced.
+    [ -s "$cached/meta.json" ] || { rm -rf "$cached"; mv -T "$x" "$cached" 2>/dev/null || true; }
+  fi
+  cp "$cached/vmlinuz" "$cached/meta.json" "$out/"
+  [ ! -f "$cached/config" ] || cp "$cached/config" "$out/config"
 fi
 
-# The spec as typed is recorded here, not in the cache (same file, any name).
-mkdir -p "$out"
-cp "$cached/vmlinuz" "$out/vmlinuz"
-[ ! -f "$cached/config" ] || cp "$cached/config" "$out/config"
-jq --arg spec "$spec" '. + {spec: $spec}' "$cached/kernel.json" >"$out/kernel.json"
+# The label and the spec as typed depend on how the kernel was asked for,
+# so they are added here, never cached (one .deb, two ways to name it).
+release=$(jq -r .release "$out/meta.json")
+case "$source" in
+  debian12) label="debian12-$release" ;;
+  rpm) dist=$(echo "$release" | grep -oE '\.el[0-9]+' | head -n1 | tr -d .)
+       label="${dist:-rpm}-$release" ;;
+  deb) label="deb-$release" ;;
+  *) label="kernel-$release" ;;
+esac
+jq --arg spec "$spec" --arg source "$source" --arg input "$input" --arg input_sha256 "$key" \
+   --arg lbl "$label" '
+  {source: $source, spec: $spec, input: $input, input_sha256: $input_sha256} + .
+  + {"label": $lbl}' "$out/meta.json" >"$out/kernel.json"
+rm "$out/meta.json"

@@ -22,6 +22,8 @@ guest, and writes DIR/ (only when the guest reported back; never half-written):
   <fetched files>       each --fetch PATH, by its base name
 
   --kernel SPEC    debian12 | FILE.deb | FILE.rpm | bzImage path
+  --kernel-dir DIR instead of --kernel: a folder kernel.sh made (vmlinuz,
+                   kernel.json, config), so a caller resolves a kernel once
   --cmd 'COMMAND'  shell command line run in /tmp/lab in the guest; PATH=/bin
                    holds busybox, the tools and --add'ed executables;
                    $LAB_VIRT is qemu-kvm or qemu-tcg
@@ -33,6 +35,8 @@ guest, and writes DIR/ (only when the guest reported back; never half-written):
   --out DIR        result folder (replaced if it exists)
   --timeout S      bound on the whole boot [600]; the command itself gets
                    S-20 s inside the guest so its files still come back
+  --boot-timeout S bound on reaching user space [120]: a kernel that halts
+                   or hangs early fails after S s, not after --timeout
   --accel A        auto, kvm, tcg [auto: KVM only if it boots this kernel]
   --cpus N         guest CPUs [host CPUs]     --mem MB   guest memory [1024]
   --icount         instruction-counted clock (-icount shift=0,sleep=off,
@@ -40,23 +44,28 @@ guest, and writes DIR/ (only when the guest reported back; never half-written):
   --append ARGS    extra kernel command line
   -q, --quiet      no progress lines
 Exit: COMMAND's status when the guest reported back; 64 bad usage or input
-(one line, nothing booted or written); 69 the guest died, hung or sent a
-damaged frame (one line, then the console's tail; nothing written).
+(one line, nothing booted or written); 69 no result from the guest: qemu
+missing, the guest died, hung or sent a damaged frame (one line, then the
+console's tail; nothing written; the console is kept in $LAB_FAILED_DIR,
+default $LAB_CACHE/failed).
 EOF
 }
 
-kernel="" cmd="" out="" timeout_s=600 accel=${LAB_ACCEL:-auto} cpus=$(nproc)
+kernel="" kernel_dir="" cmd="" out="" timeout_s=600 boot_timeout_s=120
+accel=${LAB_ACCEL:-auto} cpus=$(nproc)
 mem=1024 icount="" append="" tools=yes adds=() fetches=()
 need_arg() { [ $# -ge 2 ] || lab_usage_error "$1 needs a value (see --help)"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) need_arg "$@"; kernel=$2; shift ;;
+    --kernel-dir) need_arg "$@"; kernel_dir=$2; shift ;;
     --cmd) need_arg "$@"; cmd=$2; shift ;;
     --fetch) need_arg "$@"; fetches+=("$2"); shift ;;
     --add) need_arg "$@"; adds+=("$2"); shift ;;
     --no-tools) tools="" ;;
     --out) need_arg "$@"; out=$2; shift ;;
     --timeout) need_arg "$@"; timeout_s=$2; shift ;;
+    --boot-timeout) need_arg "$@"; boot_timeout_s=$2; shift ;;
     --accel) need_arg "$@"; accel=$2; shift ;;
     --cpus) need_arg "$@"; cpus=$2; shift ;;
     --mem) need_arg "$@"; mem=$2; shift ;;
@@ -68,10 +77,13 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ -n "$kernel" ] || lab_usage_error "--kernel is required (see --help)"
+[ -n "$kernel$kernel_dir" ] || lab_usage_error "--kernel is required (see --help)"
+[ -z "$kernel" ] || [ -z "$kernel_dir" ] || lab_usage_error "--kernel and --kernel-dir exclude each other"
+[ -z "$kernel_dir" ] || [ -s "$kernel_dir/kernel.json" ] ||
+  lab_usage_error "--kernel-dir $kernel_dir: no kernel.json (make it with scripts/lab/kernel.sh)"
 [ -n "$cmd" ] || lab_usage_error "--cmd is required (see --help)"
 [ -n "$out" ] || lab_usage_error "--out is required (see --help)"
-for n in "$timeout_s" "$cpus" "$mem"; do
+for n in "$timeout_s" "$boot_timeout_s" "$cpus" "$mem"; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || lab_usage_error "'$n' is not a positive number"
 done
 case "$accel" in auto|kvm|tcg) ;; *) lab_usage_error "--accel $accel: expected auto, kvm or tcg" ;; esac
@@ -82,9 +94,16 @@ out_parent=$(dirname "$out")
 mkdir -p "$out_parent" 2>/dev/null && [ -w "$out_parent" ] ||
   lab_usage_error "--out $out: cannot write in $out_parent"
 
+command -v qemu-system-x86_64 >/dev/null ||
+  lab_fail "$LAB_EX_GUEST" "qemu-system-x86_64 not found (install it: scripts/deps.sh lab)"
+
 lab_tmpdir work
-"$LAB_DIR/kernel.sh" "$kernel" "$work/kernel" || exit $?
-label=$(jq -r .label "$work/kernel/kernel.json")
+kdir=$kernel_dir
+if [ -z "$kdir" ]; then
+  kdir="$work/kernel"
+  "$LAB_DIR/kernel.sh" "$kernel" "$kdir" || exit $?
+fi
+label=$(jq -r .label "$kdir/kernel.json")
 
 # The guest tree: the command, what to fetch, the tools.
 root="$work/root"
@@ -104,7 +123,7 @@ for a in ${adds[@]+"${adds[@]}"}; do
 done
 "$LAB_DIR/initramfs.sh" "$root" "$work/initrd.gz"
 
-[ "$accel" != auto ] || accel=$(LAB_ACCEL=auto "$LAB_DIR/accel.sh" "$work/kernel/vmlinuz")
+[ "$accel" != auto ] || accel=$(LAB_ACCEL=auto "$LAB_DIR/accel.sh" "$kdir/vmlinuz")
 qemu_accel=(-accel "$accel" -smp "$cpus")
 if [ -n "$icount" ]; then
   # One vCPU whose clock advances one ns per instruction: slow but
@@ -114,6 +133,8 @@ if [ -n "$icount" ]; then
 fi
 guest_timeout=$((timeout_s > 40 ? timeout_s - 20 : timeout_s * 2 / 3))
 
+# 8250.nr_uarts=2: ttyS1 carries the results, and kernels built with
+# SERIAL_8250_RUNTIME_UARTS=1 register only ttyS0 unless told otherwise.
 # The default status is written before qemu starts: whatever happens
 # next, the record says the guest died unless it proves otherwise.
 res="$work/res"
@@ -124,19 +145,25 @@ jq -n '{status: "guest-died"}' >"$res/vm-status.json"
 : >"$work/serial1"
 lab_note "$label: booting ($accel, timeout ${timeout_s}s)"
 start_ms=$(lab_now_ms)
+# qemu dies with this script even when it is killed outright (SIGKILL
+# runs no trap): setpriv sets the parent-death signal before exec.
+pdeathsig=()
+setpriv --pdeathsig KILL true 2>/dev/null && pdeathsig=(setpriv --pdeathsig KILL --)
 # shellcheck disable=SC2086 # LAB_QEMU_OPTS is a list of options
-qemu-system-x86_64 "${qemu_accel[@]}" -m "$mem" -nodefaults -display none \
+${pdeathsig[@]+"${pdeathsig[@]}"} qemu-system-x86_64 "${qemu_accel[@]}" -m "$mem" -nodefaults -display none \
   -monitor none -no-reboot ${LAB_QEMU_OPTS:-} \
-  -kernel "$work/kernel/vmlinuz" -initrd "$work/initrd.gz" \
-  -append "console=ttyS0 panic=-1 splicelab.virt=qemu-$accel splicelab.timeout=$guest_timeout $append" \
+  -kernel "$kdir/vmlinuz" -initrd "$work/initrd.gz" \
+  -append "console=ttyS0 8250.nr_uarts=2 panic=-1 splicelab.virt=qemu-$accel splicelab.timeout=$guest_timeout $append" \
   -serial "file:$res/console.log" -serial "file:$work/serial1" \
   </dev/null >"$work/qemu.log" 2>&1 &
 qemu=$!
 lab_on_exit "lab_stop_pid $qemu"
 
-# Wait for the exit line, qemu's end or the limit, whichever comes first.
+# Wait for the exit line, qemu's end or a limit, whichever comes first:
+# user space within the boot limit, the result within the whole limit.
 alive_ms=null
 deadline=$((start_ms + timeout_s * 1000))
+boot_deadline=$((start_ms + boot_timeout_s * 1000))
 while :; do
   now=$(lab_now_ms)
   if [ "$alive_ms" = null ] && grep -a -q '^SPLICELAB-ALIVE' "$work/serial1"; then
@@ -146,10 +173,13 @@ while :; do
   if grep -a -q '^SPLICELAB-EXIT' "$work/serial1"; then status=reported; break; fi
   kill -0 "$qemu" 2>/dev/null || break
   [ "$now" -lt "$deadline" ] || { status=timeout; break; }
+  [ "$alive_ms" != null ] || [ "$now" -lt "$boot_deadline" ] || { status=no-boot; break; }
   sleep 0.2
 done
 # A reporting guest powers itself off; give it a moment, then make sure.
-for _ in $(seq 25); do kill -0 "$qemu" 2>/dev/null || break; sleep 0.2; done
+if [ "$status" = reported ]; then
+  for _ in $(seq 25); do kill -0 "$qemu" 2>/dev/null || break; sleep 0.2; done
+fi
 lab_stop_pid "$qemu"
 elapsed_ms=$(($(lab_now_ms) - start_ms))
 # qemu exiting between the last look and its end can leave the frame unseen.
@@ -157,9 +187,9 @@ elapsed_ms=$(($(lab_now_ms) - start_ms))
 
 # fail_guest WHAT: the one error line, the console's tail, a kept copy.
 fail_guest() {
-  local keep
-  keep="$LAB_CACHE/failed/$label-$(date +%Y%m%dT%H%M%S)"
-  mkdir -p "$keep"
+  local failed_dir=${LAB_FAILED_DIR:-$LAB_CACHE/failed} keep
+  mkdir -p "$failed_dir"
+  keep=$(mktemp -d "$failed_dir/$label-$(date +%Y%m%dT%H%M%S).XXX")
   cp "$res/console.log" "$work/qemu.log" "$keep/" 2>/dev/null || true
   echo "$LAB_PROG: $label: $1 (console: $keep/console.log)" >&2
   tail -n 12 "$res/console.log" | tr -d '\r' | sed 's/^/    console| /' >&2
@@ -168,10 +198,14 @@ fail_guest() {
 panic=$(tr -d '\r' <"$res/console.log" | grep -a -m1 -E 'Kernel panic|BUG:|Oops' || true)
 case "$status" in
   timeout) fail_guest "no result within ${timeout_s}s (guest hung; qemu killed)" ;;
+  no-boot) fail_guest "${panic:+guest died: ${panic#*] }; }no user space within ${boot_timeout_s}s (kernel halted or hung at boot; qemu killed)" ;;
   guest-died)
     if [ -n "$panic" ]; then fail_guest "guest died: ${panic#*] }"; fi
     if [ ! -s "$res/console.log" ] && [ -s "$work/qemu.log" ]; then
       fail_guest "qemu failed: $(head -n1 "$work/qemu.log")"
+    fi
+    if [ ! -s "$res/console.log" ]; then
+      fail_guest "qemu exited after $((elapsed_ms / 1000)) s without a line on the console (a broken image, or no built-in 8250 serial console?)"
     fi
     fail_guest "guest died before reporting (qemu exited after $((elapsed_ms / 1000)) s)" ;;
 esac
@@ -185,7 +219,7 @@ jq -Rn '[inputs | capture("^(?<k>[^=]+)=(?<v>.*)$")
          | {(.k): (.v | if . == "yes" then true elif . == "no" then false
                          else (tonumber? // .) end)}] | add' \
   "$res/files/guest-features.txt" >"$res/guest-features.json"
-if [ -f "$work/kernel/config" ]; then cp "$work/kernel/config" "$res/config"
+if [ -f "$kdir/config" ]; then cp "$kdir/config" "$res/config"
 elif [ -f "$res/files/config.gz" ]; then gzip -dc "$res/files/config.gz" >"$res/config"; fi
 missing=$(cat "$res/files/fetch-missing.txt" 2>/dev/null || true)
 rm -f "$res/files/exit-status" "$res/files/guest-features.txt" "$res/files/config.gz" "$res/files/fetch-missing.txt"
@@ -194,9 +228,9 @@ rmdir "$res/files"
 uptime=$(grep -a -m1 '^SPLICELAB-ALIVE' "$work/serial1" | sed 's/.*uptime=//' | tr -d '\r')
 jq -n --argjson rc "$rc" --arg accel "$accel" --arg icount "$icount" \
       --argjson alive_ms "$alive_ms" --arg uptime "$uptime" --argjson elapsed_ms "$elapsed_ms" \
-      --argjson timeout_s "$timeout_s" --arg qemu "$(qemu-system-x86_64 --version | head -n1)" \
-      --arg cmd "$cmd" --arg missing "$missing" --slurpfile kernel "$work/kernel/kernel.json" '
-  {status: "ok", exit_code: $rc, accel: $accel, icount: ($icount == "yes"),
+      --argjson timeout_s "$timeout_s" --argjson cpus "${qemu_accel[-1]}" --argjson mem "$mem" --arg qemu "$(qemu-system-x86_64 --version | head -n1)" \
+      --arg cmd "$cmd" --arg missing "$missing" --slurpfile kernel "$kdir/kernel.json" '
+  {status: "ok", exit_code: $rc, accel: $accel, icount: ($icount == "yes"), cpus: $cpus, mem_mb: $mem,
    boot_to_userspace_ms: $alive_ms, guest_uptime_at_init_s: ($uptime | tonumber? // null),
    elapsed_ms: $elapsed_ms, timeout_s: $timeout_s, qemu: $qemu, cmd: $cmd,
    fetch_missing: ($missing | split("\n") | map(select(. != ""))),

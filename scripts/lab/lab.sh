@@ -1,0 +1,351 @@
+#!/bin/bash
+# lab.sh: the kernel lab behind `make lab`. Runs the same matrix on each
+# kernel asked for (this host natively, every other kernel under qemu with
+# vm-run.sh) and gives each one results/<label>/, complete or not at all.
+set -euo pipefail
+# shellcheck source=scripts/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+usage() {
+  cat <<'EOF'
+usage: scripts/lab/lab.sh [options] [KERNEL...] [-- SPLICELAB-OPTIONS]
+
+Runs splicelab's matrix on each KERNEL and writes RESULTS/<label>/:
+  matrix.json           the matrix (schema splicelab.matrix/1)
+  table.txt             splicelab's table of it
+  provenance.json       the kernel (source, package and version, sha256 of
+                        the image), qemu version and accelerator, boot time,
+                        splicelab commit, the exact commands
+  config                the kernel's config, when found
+  events.jsonl          kernel probe events, when probes ran
+  console.log, guest-features.json, cmd.log (guests only: the serial
+                        console, what the kernel offers, the command's stderr)
+Each folder appears complete or not at all; an older one of the same label
+is replaced only then. The tables are printed at the end, then
+build/splicelab-analyze over the new files when it exists.
+
+KERNEL (default: host debian12):
+  host              this machine's kernel, natively (build/splicelab)
+  debian12          Debian 12's current linux-image-6.1.0-*-amd64, fetched
+                    with apt-get download and cached
+  FILE.deb          a Debian/Ubuntu kernel image package
+  FILE.rpm          a CentOS/RHEL/Fedora kernel package
+  FILE              a bzImage / vmlinuz
+Guests run with built-in drivers only (no modules); see README, Kernel lab.
+
+Options:
+  -m, --matrix 'OPTS'   splicelab options, split at blanks (the default
+                        matrix when none); same as words after --
+  -o, --results DIR     where the <label>/ folders go [results]
+  -j, --jobs N          kernels run at once [LAB_JOBS or 1]
+      --probes WHEN     auto, on, off [LAB_PROBES or auto]: pass --probe to
+                        splicelab; auto does so where the probe tool was
+                        built (build/static/splicelab-probe for guests,
+                        build/splicelab-probe for the host)
+      --timeout S       bound on each guest, boot to results [LAB_TIMEOUT or 600]
+      --boot-timeout S  bound on a guest reaching user space [120]
+      --accel A         auto, kvm, tcg [LAB_ACCEL or auto]
+      --cpus N          guest CPUs [host CPUs]   --mem MB  guest memory [1024]
+      --append ARGS     extra guest kernel command line
+      --no-tables       do not print the tables at the end
+  -q, --quiet           no progress lines
+  -h, --help            this text
+Environment: LAB_CACHE (downloads and unpacked kernels [.cache/lab]),
+LAB_FAILED_DIR (consoles of failed guests [$LAB_CACHE/failed]).
+Exit: 0 every kernel gave results; 1 at least one failed (each failure is
+named at the end, with its console's tail above); 64 bad usage or input
+(one line; nothing run, nothing written); 130 interrupted (no qemu left,
+no partial folder).
+EOF
+}
+
+top=$LAB_TOP
+export LAB_PROG  # the helpers' messages then start with "lab:" too
+jobs=${LAB_JOBS:-1} probes=${LAB_PROBES:-auto} results="$top/results"
+timeout_s=${LAB_TIMEOUT:-600} vm_opts=() tables=yes kernels=() matrix=()
+need_arg() { [ $# -ge 2 ] || lab_usage_error "$1 needs a value (see --help)"; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -m|--matrix) need_arg "$@"; read -r -a words <<<"$2"; matrix+=(${words[@]+"${words[@]}"}); shift ;;
+    -o|--results) need_arg "$@"; results=$2; shift ;;
+    -j|--jobs) need_arg "$@"; jobs=$2; shift ;;
+    --probes) need_arg "$@"; probes=$2; shift ;;
+    --timeout) need_arg "$@"; timeout_s=$2; shift ;;
+    --boot-timeout|--cpus|--mem)
+      need_arg "$@"; [[ "$2" =~ ^[1-9][0-9]*$ ]] || lab_usage_error "$1 $2: expected a positive number"
+      vm_opts+=("$1" "$2"); shift ;;
+    --accel)
+      need_arg "$@"; case "$2" in auto|kvm|tcg) ;; *) lab_usage_error "--accel $2: expected auto, kvm or tcg" ;; esac
+      vm_opts+=("$1" "$2"); shift ;;
+    --append) need_arg "$@"; vm_opts+=("$1" "$2"); shift ;;
+    --no-tables) tables="" ;;
+    -q|--quiet) LAB_QUIET=yes; export LAB_QUIET ;;
+    -h|--help) usage; exit 0 ;;
+    --) shift; matrix+=("$@"); break ;;
+    -*) lab_usage_error "unknown option '$1' (see --help)" ;;
+    *) kernels+=("$1") ;;
+  esac
+  shift
+done
+[ ${#kernels[@]} -gt 0 ] || kernels=(host debian12)
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || lab_usage_error "--jobs $jobs: expected a positive number"
+[[ "$timeout_s" =~ ^[1-9][0-9]*$ ]] || lab_usage_error "--timeout $timeout_s: expected a positive number"
+case "$probes" in auto|on|off) ;; *) lab_usage_error "--probes $probes: expected auto, on or off" ;; esac
+# The lab decides where results go and what they are called.
+for w in ${matrix[@]+"${matrix[@]}"}; do
+  case "$w" in
+    -o|--out|--out=*|-L|--label|--label=*|--virt|--virt=*|--json|--probe|--list|--list-profiles|-h|--help)
+      lab_usage_error "matrix option $w: the lab sets it (see --help; --probes for probes)" ;;
+  esac
+done
+for b in splicelab static/splicelab; do
+  [ -x "$top/build/$b" ] || lab_fail 1 "build/$b missing: run make first"
+done
+
+work=""
+lab_tmpdir work
+# Bad matrix options are found here, before anything boots.
+if ! "$top/build/splicelab" ${matrix[@]+"${matrix[@]}"} --list >/dev/null 2>"$work/matrix.err"; then
+  lab_usage_error "matrix options: $(head -n1 "$work/matrix.err" | sed 's/^splicelab: //')"
+fi
+
+# quote WORD...: the words as one line that sh (busybox's too) reads back
+# as the same words.
+quote() {
+  local w out="" sq="'" esc="'\\''"
+  for w in "$@"; do
+    if [[ "$w" =~ ^[A-Za-z0-9_./:=,+@%-]+$ ]]; then out+=" $w"; else out+=" '${w//$sq/$esc}'"; fi
+  done
+  printf '%s' "${out# }"
+}
+lab_cmd=$(quote "scripts/lab/lab.sh" ${vm_opts[@]+"${vm_opts[@]}"} ${matrix[@]+--matrix "${matrix[*]}"})
+
+# Per kernel i: spec[i], kind[i] (host|guest), label[i], failed[i] (why).
+n=${#kernels[@]}
+spec=() kind=() label=() failed=() pid=()
+for ((i = 0; i < n; i++)); do
+  spec[i]=${kernels[i]} failed[i]="" label[i]="" pid[i]=""
+  mkdir -p "$work/k$i"
+  if [ "${spec[i]}" = host ]; then kind[i]=host; continue; fi
+  kind[i]=guest
+  # Resolving every kernel first turns bad input into one line before
+  # anything boots; a failed download fails only that kernel.
+  rc=0
+  "$LAB_DIR/kernel.sh" "${spec[i]}" "$work/k$i/kernel" || rc=$?
+  [ "$rc" -ne "$LAB_EX_USAGE" ] || exit "$LAB_EX_USAGE"
+  if [ "$rc" -ne 0 ]; then failed[i]="could not get the kernel (see above)"; continue; fi
+  label[i]=$(jq -r .label "$work/k$i/kernel/kernel.json")
+  # A warning, not a refusal: the boot says for sure.
+  if [ -f "$work/k$i/kernel/config" ]; then
+    lacks=$("$LAB_DIR/config-check.sh" "$work/k$i/kernel/config" 2>/dev/null |
+            awk '$1 == "required" && $3 == "NO" { sub(/^CONFIG_/, "", $2); print $2 }' | paste -sd' ' || true)
+    [ -z "$lacks" ] || echo "lab: ${label[i]}: not built in: $lacks; the guest may not boot or report (scripts/lab/config-check.sh)" >&2
+  fi
+  for ((j = 0; j < i; j++)); do
+    [ "${label[j]}" != "${label[i]}" ] ||
+      lab_usage_error "${spec[j]} and ${spec[i]} are the same kernel (${label[i]}); name it once"
+  done
+done
+hosts=0
+for k in "${spec[@]}"; do [ "$k" != host ] || hosts=$((hosts + 1)); done
+[ "$hosts" -le 1 ] || lab_usage_error "host is named twice"
+
+# Only now, with the input known good, does anything appear in RESULTS.
+# Folders are assembled in the stage folder beside them (one file system,
+# so moving one into place is a rename).
+if ! mkdir -p "$results" 2>/dev/null || [ ! -w "$results" ]; then
+  lab_usage_error "--results $results: cannot write there"
+fi
+results=$(cd "$results" && pwd)
+stage=$(mktemp -d "$results/.lab-stage.XXXXXX")
+lab_on_exit "rm -rf '$stage'"
+
+# want_probes KIND: whether this run passes --probe to splicelab.
+want_probes() {
+  case "$probes" in
+    on) return 0 ;;
+    off) return 1 ;;
+  esac
+  if [ "$1" = host ]; then [ -x "$top/build/splicelab-probe" ]; else [ -x "$top/build/static/splicelab-probe" ]; fi
+}
+
+# start I: run kernel I in the background; its pid goes to pid[I].
+start() {
+  local i=$1 probe=() cmd
+  started_at[i]=$(date -u +%Y-%m-%dT%H:%M:%SZ) start_ms[i]=$(lab_now_ms)
+  if want_probes "${kind[i]}"; then probe=(--probe); fi
+  if [ "${kind[i]}" = host ]; then
+    lab_note "${spec[i]}: running the matrix natively"
+    # Run where its output goes, so params.argv names no temporary path.
+    mkdir "$stage/run$i"
+    host_argv[i]=$(quote build/splicelab ${matrix[@]+"${matrix[@]}"} ${probe[@]+"${probe[@]}"} --virt native -o .)
+    (cd "$stage/run$i" && exec -a splicelab "$top/build/splicelab" ${matrix[@]+"${matrix[@]}"} \
+      ${probe[@]+"${probe[@]}"} --virt native -o .) >"$work/k$i/table.txt" &
+  else
+    # The label is passed on, or the guest's initramfs os-release would
+    # name the run. LAB_VIRT is set by the guest's init.
+    cmd="$(quote splicelab ${matrix[@]+"${matrix[@]}"} ${probe[@]+"${probe[@]}"} --label "${label[i]}") --virt \"\$LAB_VIRT\" -o res >table.txt"
+    lab_note "${label[i]}: booting under qemu"
+    TMPDIR="$work/k$i" "$LAB_DIR/vm-run.sh" -q --kernel-dir "$work/k$i/kernel" \
+      --cmd "$cmd" --fetch res --fetch table.txt --out "$stage/run$i" --timeout "$timeout_s" \
+      ${vm_opts[@]+"${vm_opts[@]}"} 2> >(tee "$work/k$i/stderr" >&2) &
+  fi
+  pid[i]=$!
+}
+
+# host_config FILE: the host kernel's config into FILE; prints where it
+# came from, or null.
+host_config() {
+  if [ -r /proc/config.gz ]; then gzip -dc /proc/config.gz >"$1" && echo /proc/config.gz
+  elif [ -r "/boot/config-$(uname -r)" ]; then cp "/boot/config-$(uname -r)" "$1" && echo "/boot/config-$(uname -r)"
+  else echo null; fi
+}
+
+# finish I RC: file kernel I's results (or its failure).
+finish() {
+  local i=$1 rc=$2 run dest lbl config_from image elapsed_ms
+  run="$stage/run$i"
+  elapsed_ms=$(($(lab_now_ms) - start_ms[i]))
+  if [ "${kind[i]}" = host ]; then
+    if [ "$rc" -ne 0 ] || [ ! -s "$run/matrix.json" ]; then
+      failed[i]="splicelab exited with status $rc"
+      return
+    fi
+    lbl=$(jq -r .label "$run/matrix.json")
+    label[i]=$lbl dest="$stage/$lbl"
+    for ((j = 0; j < n; j++)); do
+      [ "$j" = "$i" ] || [ "${label[j]}" != "$lbl" ] || { failed[i]="same label as ${spec[j]} ($lbl)"; return; }
+    done
+    mv "$run" "$dest"
+    mv "$work/k$i/table.txt" "$dest/table.txt"
+    config_from=$(host_config "$dest/config")
+    [ "$config_from" != null ] || rm -f "$dest/config"
+    image="/boot/vmlinuz-$(uname -r)"
+    jq -n --arg release "$(uname -r)" --arg version "$(uname -v)" --arg config_from "$config_from" \
+          --arg image "$image" --arg image_sha256 "$( [ -r "$image" ] && lab_sha256 "$image" || echo null)" '
+      def nul: if . == "null" then null else . end;
+      {source: "host", spec: "host", release: $release, version: $version,
+       image: (if $image_sha256 == "null" then null else $image end), image_sha256: ($image_sha256 | nul),
+       config_from: ($config_from | nul)}' >"$work/k$i/kernel.json"
+    jq -n --arg elapsed_ms "$elapsed_ms" --arg argv "${host_argv[i]}" \
+      '{where: "host", virt: "native", elapsed_ms: ($elapsed_ms | tonumber), splicelab_command: $argv}' \
+      >"$work/k$i/run.json"
+  else
+    if [ "$rc" -eq "$LAB_EX_GUEST" ] || [ ! -d "$run" ]; then
+      failed[i]=$(grep -a '^lab: ' "$work/k$i/stderr" | tail -n1 | sed 's/^lab: //')
+      failed[i]=${failed[i]:-vm-run.sh exited with status $rc}
+      return
+    fi
+    if [ "$rc" -ne 0 ] || [ ! -s "$run/res/matrix.json" ]; then
+      failed[i]="${label[i]}: splicelab in the guest exited with status $rc"
+      echo "lab: ${failed[i]}; its output:" >&2
+      tail -n 12 "$run/cmd.log" | sed 's/^/    guest| /' >&2
+      return
+    fi
+    dest="$stage/${label[i]}"
+    mv "$run/res" "$dest"
+    for f in table.txt console.log config guest-features.json; do
+      [ ! -e "$run/$f" ] || mv "$run/$f" "$dest/"
+    done
+    [ ! -s "$run/cmd.log" ] || mv "$run/cmd.log" "$dest/"
+    jq '{where: "qemu", virt: ("qemu-" + .accel), accel, icount, cpus, mem_mb, qemu,
+         boot_to_userspace_ms, guest_uptime_at_init_s, elapsed_ms, timeout_s,
+         guest_command: .cmd}' "$run/vm-status.json" >"$work/k$i/run.json"
+    jq .kernel "$run/vm-status.json" >"$work/k$i/kernel.json"
+    rm -rf "$run"
+  fi
+  # The table's last line names where the guest wrote; name the real place.
+  sed -i "s|written to .*/matrix.json\$|written to ${results#"$top/"}/${label[i]}/matrix.json|" "$dest/table.txt"
+  provenance "$i" >"$dest/provenance.json"
+  # Into place in one rename; an older folder of the label goes only now.
+  [ ! -e "$results/${label[i]}" ] || mv "$results/${label[i]}" "$stage/old.$i"
+  mv "$dest" "$results/${label[i]}"
+  rm -rf "$stage/old.$i"
+  lab_note "${label[i]}: $(jq -r --slurpfile p "$results/${label[i]}/provenance.json" '
+    (.summary | to_entries | map(select(.key != "cells" and .value > 0) | "\(.key) \(.value)") | join(" "))
+    + " in \($p[0].run.elapsed_ms / 100 | round / 10) s"
+    + if $p[0].run.boot_to_userspace_ms then " (user space after \($p[0].run.boot_to_userspace_ms / 100 | round / 10) s)"
+      else "" end' "$results/${label[i]}/matrix.json") -> ${results#"$top/"}/${label[i]}/"
+}
+
+# provenance I: provenance.json of kernel I.
+provenance() {
+  local i=$1 matrix_json dirty=false
+  matrix_json="$stage/${label[i]}/matrix.json"
+  git -C "$top" diff --quiet HEAD 2>/dev/null || dirty=true
+  jq -n --arg lbl "${label[i]}" --slurpfile kernel "$work/k$i/kernel.json" \
+        --slurpfile run "$work/k$i/run.json" --slurpfile m "$matrix_json" \
+        --arg started_at "${started_at[i]}" \
+        --arg repo_commit "$(git -C "$top" rev-parse HEAD 2>/dev/null || echo unknown)" \
+        --argjson dirty "$dirty" \
+        --arg regenerate "$lab_cmd $(quote "${spec[i]}")" \
+        --arg lab_host "$(uname -r)" --arg probes "$probes" '
+    {schema: "splicelab.lab/1", "label": $lbl, kernel: $kernel[0],
+     run: ($run[0] + {started_at: $started_at, probes_asked: $probes,
+                      probes_mode: $m[0].env.probes.mode}),
+     splicelab: ($m[0].tool + {repo_commit: $repo_commit, repo_dirty: $dirty}),
+     matrix_argv: $m[0].params.argv,
+     lab_host_kernel: $lab_host,
+     regenerate: $regenerate}'
+}
+
+# Stop what still runs on any way out (registered last, so it runs first:
+# before the work and stage folders go). vm-run.sh stops its qemu on TERM.
+# shellcheck disable=SC2317 # run by the EXIT trap
+stop_running() {
+  local i
+  for ((i = 0; i < n; i++)); do [ -z "${pid[i]}" ] || kill -TERM "${pid[i]}" 2>/dev/null || true; done
+  for ((i = 0; i < n; i++)); do
+    [ -n "${pid[i]}" ] || continue
+    for _ in $(seq 100); do kill -0 "${pid[i]}" 2>/dev/null || break; sleep 0.1; done
+    lab_stop_pid "${pid[i]}"
+  done
+}
+lab_on_exit stop_running
+
+started_at=() start_ms=() host_argv=()
+next=0 running=()
+while :; do
+  while [ ${#running[@]} -lt "$jobs" ] && [ "$next" -lt "$n" ]; do
+    if [ -z "${failed[next]}" ]; then start "$next"; running+=("${pid[next]}"); fi
+    next=$((next + 1))
+  done
+  [ ${#running[@]} -gt 0 ] || break
+  rc=0
+  wait -n -p done_pid "${running[@]}" || rc=$?
+  for ((i = 0; i < n; i++)); do [ "${pid[i]}" != "$done_pid" ] || break; done
+  pid[i]=""
+  left=()
+  for p in "${running[@]}"; do [ "$p" = "$done_pid" ] || left+=("$p"); done
+  running=(${left[@]+"${left[@]}"})
+  finish "$i" "$rc"
+  [ -z "${failed[i]}" ] || echo "lab: ${spec[i]}: FAILED: ${failed[i]}" >&2
+done
+
+ok=()
+for ((i = 0; i < n; i++)); do [ -n "${failed[i]}" ] || ok+=("$i"); done
+if [ -n "$tables" ]; then
+  for i in ${ok[@]+"${ok[@]}"}; do
+    echo
+    echo "== ${spec[i]}: ${label[i]} ($(jq -r '.run.virt + (if .run.boot_to_userspace_ms then ", user space after \(.run.boot_to_userspace_ms / 100 | round / 10) s" else "" end)' "$results/${label[i]}/provenance.json"))"
+    cat "$results/${label[i]}/table.txt"
+  done
+fi
+# The comparison, when analyze/ is built and there is something to compare.
+if [ -x "$top/build/splicelab-analyze" ] && [ ${#ok[@]} -ge 2 ]; then
+  files=()
+  for i in "${ok[@]}"; do files+=("$results/${label[i]}/matrix.json"); done
+  echo
+  "$top/build/splicelab-analyze" "${files[@]}" || echo "lab: splicelab-analyze exited with status $?" >&2
+fi
+
+echo >&2
+status=0
+for ((i = 0; i < n; i++)); do
+  if [ -n "${failed[i]}" ]; then
+    echo "lab: ${spec[i]}: FAILED: ${failed[i]}" >&2; status=1
+  else
+    echo "lab: ${spec[i]}: ok -> ${results#"$top/"}/${label[i]}/" >&2
+  fi
+done
+exit "$status"
