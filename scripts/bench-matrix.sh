@@ -14,7 +14,7 @@ while [ $i -lt "$RUNS" ]; do
   /usr/bin/time -f '%e %M' -o "$out/time.$i" "$BUILD/splicelab" -q -o "$out/run$i" "$@"
 done
 # Wall seconds, peak RSS (KiB) and detection latencies across all runs.
-jq -s -r'
+jq -s -r '
   def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
   def p95: sort | if length == 0 then null else .[((length - 1) * 0.95) | floor] end;
   (map(.summary.cells) | .[0]) as $cells
