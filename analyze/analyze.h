@@ -1,0 +1,187 @@
+/* splicelab-analyze: the matrices of several kernels, joined by cell id, and
+ * the reports made from them. Each input is read once; a cell keeps only
+ * what the tables need plus where its JSON text lies, and the few cells a
+ * report details are parsed again from that text. */
+#ifndef SPLICELAB_ANALYZE_H
+#define SPLICELAB_ANALYZE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "idmap.h"
+#include "params.h"
+
+#define ANALYZE_EXIT_USAGE 64 /* bad usage or input: one line, nothing written */
+#define ANALYZE_EXIT_FAILED 1 /* the tool failed (an output could not be written) */
+#define ANALYZE_SCHEMA "splicelab.matrix/1"
+#define ANALYZE_MAX_RUNS 26 /* kernels are lettered A..Z in the tables */
+
+/* What a cell's evidence says about where the kernel slept (regime.c). */
+enum clue {
+	CLUE_STACK = 1 << 0,	      /* a kernel stack of the relay was read */
+	CLUE_STACK_ENTRY = 1 << 1,    /* wait_for_space in that stack */
+	CLUE_STACK_MIDCALL = 1 << 2,  /* pipe_wait* called from splice_to_pipe */
+	CLUE_SLEEPS_IN_SPLICE = 1 << 3, /* thread asleep (S/D) in splice */
+	CLUE_PROBES = 1 << 4,	      /* the cell has a `kernel` probe summary */
+	CLUE_PROBE_ENTRY = 1 << 5,    /* wait_for_space entered and not left */
+	CLUE_PROBE_MIDCALL = 1 << 6,  /* splice_to_pipe entered with room, never returned */
+	CLUE_TIMELINE = 1 << 7,	      /* kernel.timeline has entries */
+};
+
+/* One cell of one kernel. */
+struct acell {
+	char *id;
+	char *scenario, *transport, *loop, *sender;
+	char *profile; /* NULL when the cell is not a profile's */
+	long long pipe_req, pipe_size, payload, chunk, head_start;
+	unsigned int flags; /* SPLICE_F_* */
+	bool pnb, snb, dnb;
+	int outcome;  /* index in outcome_names */
+	bool mixed;   /* --repeat runs disagreed */
+	bool refused; /* F_SETPIPE_SZ was refused */
+	long long bytes_moved, splice_calls, eagain, ncalls;
+	double elapsed_ms, detected_ms; /* detected_ms < 0: null */
+	unsigned int clues;		/* enum clue */
+	size_t off, len;		/* the cell's JSON text in run->buf */
+};
+
+/* One input: a matrix.json (and the events.jsonl beside it, if any). */
+struct run {
+	char *path;
+	char *events_path; /* NULL when there is none */
+	char *buf;
+	size_t size;
+	json_t *head; /* every top-level field but cells */
+	const char *label, *release, *os, *virt, *probes_mode, *probes_reason;
+	struct acell *cells;
+	size_t ncells;
+	long long counts[OUTCOME_COUNT];
+	char error[1024]; /* set by run_load on bad input */
+};
+
+/* load.c: reads and checks path (a matrix.json or a folder holding one).
+ * Returns 0, or -1 with run->error set to one line naming the file and the
+ * JSON path. */
+int run_load(struct run *run, const char *path);
+/* Loads every path, in parallel; on bad input prints the first error (in
+ * argument order) and returns -1. */
+int runs_load(struct run *runs, char *const *paths, size_t n);
+void run_free(struct run *run);
+/* The full JSON of one cell (a new reference), parsed again from the file. */
+json_t *acell_json(const struct run *run, const struct acell *cell);
+
+/* join.c */
+struct row {
+	const char *id;
+	bool divergent; /* outcomes differ, or the cell is missing somewhere */
+	bool partial;	/* missing on at least one kernel */
+};
+struct joined {
+	struct run *runs;
+	size_t nruns;
+	struct row *rows;
+	size_t nrows;
+	long *at; /* nrows x nruns: index into runs[k].cells, -1 when absent */
+	size_t ndivergent, npartial;
+	struct idmap ids; /* id -> row */
+};
+int join_runs(struct joined *joined, struct run *runs, size_t nruns);
+void join_free(struct joined *joined);
+/* runs[k]'s cell on row r, or NULL. */
+const struct acell *join_cell(const struct joined *joined, size_t r, size_t k);
+/* The first kernel's cell on row r (a row has one on some kernel). */
+const struct acell *join_first(const struct joined *joined, size_t r);
+/* The row of id, or -1. */
+long join_find(const struct joined *joined, const char *id);
+/* The cells the reports detail when none is asked for: up to max rows,
+ * divergent ones first, then blocked/stalled drain cells, then spinning
+ * ones (the one with the most calls of each kind). Returns the count. */
+size_t join_pick(const struct joined *joined, size_t *rows, size_t max);
+
+/* fmt.c: shared by the reports. */
+char kernel_letter(size_t k);
+/* The splicelab command line that runs exactly this cell. */
+void reproduce_command(const struct acell *cell, char *buf, size_t len);
+/* The outcome word as the tables show it: '*' when repeats disagreed,
+ * '!' when F_SETPIPE_SZ was refused, "-" for a missing cell. */
+void outcome_word(const struct acell *cell, char *buf, size_t len);
+/* A frame without its "+0x../0x.." offset. */
+void frame_name(const char *frame, char *buf, size_t len);
+/* The id without pipe= and payload=: the panel a plain cell belongs to. */
+void group_key(const char *id, char *buf, size_t len);
+/* Writes text as lines of at most width columns, each starting with
+ * prefix (later lines with indent). */
+void wrap(FILE *out, const char *prefix, const char *indent, const char *text, int width);
+/* snprintf at buf + *used, advancing *used (never past len). */
+void appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* "%g"-like number with one decimal, or "-" for negative (null). */
+void ms_text(double ms, char *buf, size_t len);
+
+/* regime.c: which regime the evidence of one kernel matches. */
+enum regime {
+	REGIME_UNKNOWN, /* nothing tells the regimes apart */
+	REGIME_A,	/* splice_to_pipe sleeps mid-call (before 4.9) */
+	REGIME_B,	/* wait_for_space at entry, pipe O_NONBLOCK ignored (4.9-5.0) */
+	REGIME_BC,	/* wait_for_space at entry, promotion not tested */
+	REGIME_C,	/* pipe O_NONBLOCK promoted to SPLICE_F_NONBLOCK (5.1+) */
+	REGIME_MIXED,	/* the evidence contradicts itself */
+};
+struct regime_view {
+	enum regime regime;
+	size_t stuck, with_stack, entry_stack, midcall_stack, entry_probe, midcall_probe;
+	size_t promoted, not_promoted;
+	const char *entry_example, *midcall_example, *promoted_example, *not_promoted_example;
+	const char *promoted_pair; /* the pnb=0 twin of promoted_example, when it sleeps */
+};
+void regime_of_run(const struct run *run, struct regime_view *view);
+const char *regime_name(enum regime regime);
+/* The regime the release number falls in, or REGIME_UNKNOWN. */
+enum regime regime_of_release(const char *release);
+/* One sentence: what this cell's evidence says about the regime. */
+void regime_cell_text(const struct acell *cell, char *buf, size_t len);
+/* Markdown paragraphs: the conclusion and each piece of evidence. */
+void regime_markdown(FILE *out, const struct run *run, const struct regime_view *view);
+
+/* outfile.c: FILE that becomes path only when out_commit succeeds. */
+struct outfile {
+	FILE *file;
+	char tmp[4096];
+	char path[4096];
+};
+int out_open(struct outfile *out, const char *path);
+int out_commit(struct outfile *out);
+void out_abort(struct outfile *out);
+
+/* The outputs. Each returns 0 or -1 (write error). */
+struct report_opts {
+	bool all;
+	bool color;
+	const size_t *rows; /* the cells to detail */
+	size_t nrows;
+};
+/* One line per kernel: letter, label, release, virt, probes, counts. */
+void print_kernel_lines(FILE *out, const struct joined *joined);
+int text_report(FILE *out, const struct joined *joined, const struct report_opts *opts);
+int csv_report(FILE *out, const struct joined *joined);
+int markdown_report(FILE *out, const struct joined *joined, const struct report_opts *opts);
+int html_report(FILE *out, const struct joined *joined, const struct report_opts *opts);
+
+/* svg.c: plots of one joined row, one per kernel side by side. */
+void svg_occupancy(FILE *out, const struct joined *joined, size_t row);
+void svg_per_call(FILE *out, const struct joined *joined, size_t row);
+
+/* timeline.c: a cell's splice_to_pipe calls, from kernel.timeline or, when
+ * that is absent, from events.jsonl beside the matrix. */
+struct tl_point {
+	long long slots_before, slots_after, bytes_before, bytes_after, slots_total, ret;
+	bool returned;
+};
+/* Fills at most max points; returns the count (0: no probe data) and
+ * sets *from to "kernel.timeline", "events.jsonl" or NULL. */
+size_t timeline_of(const struct run *run, const struct acell *cell, struct tl_point *points,
+		   size_t max, const char **from);
+
+#endif

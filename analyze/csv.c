@@ -1,0 +1,78 @@
+/* The joined table as CSV (RFC 4180): the parameters once, then a block of
+ * columns per kernel, named "<label> <field>". */
+#include "analyze.h"
+
+#include <string.h>
+
+static void csv_field(FILE *out, const char *text)
+{
+	if (!strpbrk(text, ",\"\n\r")) {
+		fputs(text, out);
+		return;
+	}
+	fputc('"', out);
+	for (const char *p = text; *p; p++) {
+		if (*p == '"')
+			fputc('"', out);
+		fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static const char *const kernel_columns[] = {"outcome",	   "consistent",  "pipe_size",
+					     "pipe_size_error", "bytes_moved", "splice_calls",
+					     "eagain",	   "elapsed_ms",  "detected_after_ms"};
+
+static void cell_columns(FILE *out, const struct acell *cell)
+{
+	const size_t n = sizeof kernel_columns / sizeof kernel_columns[0];
+	if (!cell) {
+		fputs("missing", out);
+		for (size_t i = 1; i < n; i++)
+			fputc(',', out);
+		return;
+	}
+	fprintf(out, "%s,%s,%lld,%s,%lld,%lld,%lld,%.1f,", outcome_names[cell->outcome],
+		cell->mixed ? "false" : "true", cell->pipe_size, cell->refused ? "refused" : "",
+		cell->bytes_moved, cell->splice_calls, cell->eagain, cell->elapsed_ms);
+	if (cell->detected_ms >= 0)
+		fprintf(out, "%.1f", cell->detected_ms);
+}
+
+int csv_report(FILE *out, const struct joined *joined)
+{
+	fputs("id,scenario,profile,transport,pipe_size_requested,payload,chunk,flags,"
+	      "pipe_nonblock,src_nonblock,dst_nonblock,loop,sender,head_start,differs",
+	      out);
+	for (size_t k = 0; k < joined->nruns; k++) {
+		for (size_t i = 0; i < sizeof kernel_columns / sizeof kernel_columns[0]; i++) {
+			char name[300];
+			snprintf(name, sizeof name, "%s %s", joined->runs[k].label, kernel_columns[i]);
+			fputc(',', out);
+			csv_field(out, name);
+		}
+	}
+	fputc('\n', out);
+	for (size_t r = 0; r < joined->nrows; r++) {
+		const struct acell *first = join_first(joined, r);
+		if (!first)
+			continue;
+		char flags[40];
+		format_flag_set(first->flags, flags, sizeof flags);
+		csv_field(out, first->id);
+		fprintf(out, ",%s,", first->scenario);
+		csv_field(out, first->profile ? first->profile : "");
+		fprintf(out, ",%s,%lld,%lld,%lld,", first->transport, first->pipe_req,
+			first->payload, first->chunk);
+		csv_field(out, flags);
+		fprintf(out, ",%d,%d,%d,%s,%s,%lld,%s", first->pnb, first->snb, first->dnb,
+			first->loop, first->sender, first->head_start,
+			joined->rows[r].divergent ? "yes" : "no");
+		for (size_t k = 0; k < joined->nruns; k++) {
+			fputc(',', out);
+			cell_columns(out, join_cell(joined, r, k));
+		}
+		fputc('\n', out);
+	}
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,132 @@
+/* Small formatting pieces the reports share. */
+#include "analyze.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+char kernel_letter(size_t k)
+{
+	return (char)('A' + (k < ANALYZE_MAX_RUNS ? k : ANALYZE_MAX_RUNS - 1));
+}
+
+void reproduce_command(const struct acell *cell, char *buf, size_t len)
+{
+	char payload[24], head[24];
+	format_size((uint64_t)cell->payload, payload, sizeof payload);
+	format_size((uint64_t)cell->head_start, head, sizeof head);
+	if (cell->profile) {
+		/* A profile fixes pipe, chunk, flags, O_NONBLOCK and loop. */
+		snprintf(buf, len,
+			 "build/splicelab -P %s -s %s -t %s -n %s --sender %s --head-start %s",
+			 cell->profile, cell->scenario, cell->transport, payload, cell->sender,
+			 head);
+		return;
+	}
+	char pipe[24], chunk[24], flags[40];
+	format_pipe_size((uint64_t)cell->pipe_req, pipe, sizeof pipe);
+	format_size((uint64_t)cell->chunk, chunk, sizeof chunk);
+	format_flag_set(cell->flags, flags, sizeof flags);
+	/* '+' joins a flag set as well as '|' and needs no shell quoting. */
+	for (char *p = flags; *p; p++)
+		if (*p == '|')
+			*p = '+';
+	snprintf(buf, len,
+		 "build/splicelab -s %s -t %s -p %s -n %s -c %s -f %s --pipe-nonblock %s "
+		 "--src-nonblock %s --dst-nonblock %s -l %s --sender %s --head-start %s",
+		 cell->scenario, cell->transport, pipe, payload, chunk, flags,
+		 cell->pnb ? "on" : "off", cell->snb ? "on" : "off", cell->dnb ? "on" : "off",
+		 cell->loop, cell->sender, head);
+}
+
+void frame_name(const char *frame, char *buf, size_t len)
+{
+	if (!frame) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	/* "pipe_wait_writable+0xdc/0x130" or "[<0>] pipe_wait+0x6f/0xc0". */
+	const char *start = strrchr(frame, ']');
+	start = start ? start + 1 : frame;
+	while (*start == ' ')
+		start++;
+	size_t n = strcspn(start, "+ ");
+	snprintf(buf, len, "%.*s", (int)n, start);
+}
+
+void group_key(const char *id, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (const char *part = id; *part && used + 1 < len;) {
+		size_t n = strcspn(part, ",");
+		if (strncmp(part, "pipe=", 5) != 0 && strncmp(part, "payload=", 8) != 0) {
+			int wrote = snprintf(buf + used, len - used, "%s%.*s", used ? "," : "",
+					     (int)n, part);
+			if (wrote > 0)
+				used += (size_t)wrote;
+		}
+		part += n + (part[n] == ',');
+	}
+}
+
+void wrap(FILE *out, const char *prefix, const char *indent, const char *text, int width)
+{
+	const char *lead = prefix;
+	int column = 0;
+	bool line_open = false;
+	for (const char *p = text; *p;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		int word = (int)strcspn(p, " ");
+		if (line_open && column + 1 + word > width) {
+			fputc('\n', out);
+			line_open = false;
+			lead = indent;
+		}
+		if (!line_open) {
+			fputs(lead, out);
+			column = (int)strlen(lead);
+			line_open = true;
+		} else {
+			fputc(' ', out);
+			column++;
+		}
+		fprintf(out, "%.*s", word, p);
+		column += word;
+		p += word;
+	}
+	if (line_open)
+		fputc('\n', out);
+}
+
+void ms_text(double ms, char *buf, size_t len)
+{
+	if (ms < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f ms", ms);
+}
+
+void outcome_word(const struct acell *cell, char *buf, size_t len)
+{
+	if (!cell)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%s%s%s", outcome_names[cell->outcome], cell->mixed ? "*" : "",
+			 cell->refused ? "!" : "");
+}
+
+void appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	if (*used >= len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	/* clang 14's analyzer loses track of va_start (a known false positive). */
+	int n = vsnprintf(buf + *used, len - *used, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	va_end(ap);
+	if (n > 0)
+		*used = *used + (size_t)n < len ? *used + (size_t)n : len;
+}

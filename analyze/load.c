@@ -1,0 +1,678 @@
+/* Reading a matrix.json: the top-level object is walked here and each of its
+ * values, each cell included, is parsed by jansson on its own, so memory
+ * holds one cell's tree at a time and the file's text (which the reports
+ * parse again for the few cells they detail). Every field the reports use
+ * is checked against docs/schema.md; the first problem becomes one line
+ * naming the file and the JSON path. */
+#include "analyze.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "idmap.h"
+
+struct ctx {
+	struct run *run;
+	bool bad;
+};
+
+static void bad(struct ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void bad(struct ctx *ctx, const char *fmt, ...)
+{
+	if (ctx->bad)
+		return;
+	ctx->bad = true;
+	int n = snprintf(ctx->run->error, sizeof ctx->run->error, "%s: ", ctx->run->path);
+	if (n < 0 || (size_t)n >= sizeof ctx->run->error)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	/* clang 14's analyzer loses track of va_start (a known false positive). */
+	vsnprintf(ctx->run->error + n, sizeof ctx->run->error - (size_t)n, fmt, // NOLINT(clang-analyzer-valist.Uninitialized)
+		  ap);
+	va_end(ap);
+}
+
+static const char *type_name(const json_t *value)
+{
+	switch (json_typeof(value)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	default:
+		return "null";
+	}
+}
+
+enum want { W_STR = 1, W_INT = 2, W_NUM = 4, W_BOOL = 8, W_OBJ = 16, W_ARR = 32, W_NULL = 64 };
+
+static bool is_wanted(const json_t *value, unsigned int want)
+{
+	return ((want & W_STR) && json_is_string(value)) ||
+	       ((want & W_INT) && json_is_integer(value)) ||
+	       ((want & W_NUM) && json_is_number(value)) ||
+	       ((want & W_BOOL) && json_is_boolean(value)) ||
+	       ((want & W_OBJ) && json_is_object(value)) ||
+	       ((want & W_ARR) && json_is_array(value)) || ((want & W_NULL) && json_is_null(value));
+}
+
+static const char *want_text(unsigned int want)
+{
+	switch (want) {
+	case W_STR:
+		return "a string";
+	case W_INT:
+		return "an integer";
+	case W_NUM:
+		return "a number";
+	case W_BOOL:
+		return "a boolean";
+	case W_OBJ:
+		return "an object";
+	case W_ARR:
+		return "an array";
+	case W_STR | W_NULL:
+		return "a string or null";
+	case W_NUM | W_NULL:
+		return "a number or null";
+	case W_INT | W_NULL:
+		return "an integer or null";
+	case W_ARR | W_NULL:
+		return "an array or null";
+	default:
+		return "another type";
+	}
+}
+
+/* obj[key] checked against want; NULL when absent (an error if required)
+ * or of the wrong type (always an error). */
+static json_t *field(struct ctx *ctx, const json_t *obj, const char *path, const char *key,
+		     unsigned int want, bool required)
+{
+	if (ctx->bad)
+		return NULL;
+	json_t *value = json_object_get(obj, key);
+	if (!value) {
+		if (required)
+			bad(ctx, "%s.%s: missing (want %s)", path, key, want_text(want));
+		return NULL;
+	}
+	if (!is_wanted(value, want)) {
+		bad(ctx, "%s.%s: expected %s, got %s", path, key, want_text(want),
+		    type_name(value));
+		return NULL;
+	}
+	return value;
+}
+
+static const char *str_field(struct ctx *ctx, const json_t *obj, const char *path,
+			     const char *key)
+{
+	return json_string_value(field(ctx, obj, path, key, W_STR, true));
+}
+
+static long long int_field(struct ctx *ctx, const json_t *obj, const char *path, const char *key)
+{
+	return (long long)json_integer_value(field(ctx, obj, path, key, W_INT, true));
+}
+
+static bool bool_field(struct ctx *ctx, const json_t *obj, const char *path, const char *key)
+{
+	return json_is_true(field(ctx, obj, path, key, W_BOOL, true));
+}
+
+static char *dup_or_oom(struct ctx *ctx, const char *text)
+{
+	char *copy = strdup(text ? text : "");
+	if (!copy)
+		bad(ctx, "out of memory");
+	return copy;
+}
+
+/* Every element of path.key is of type want; the list itself is of type
+ * list_want (W_ARR, or W_ARR | W_NULL). */
+static const json_t *array_of(struct ctx *ctx, const json_t *obj, const char *path,
+			      const char *key, unsigned int want, unsigned int list_want,
+			      bool required)
+{
+	const json_t *list = field(ctx, obj, path, key, list_want, required);
+	size_t i;
+	const json_t *item;
+	json_array_foreach(list, i, item)
+	{
+		if (!is_wanted(item, want)) {
+			bad(ctx, "%s.%s[%zu]: expected %s, got %s", path, key, i, want_text(want),
+			    type_name(item));
+			return NULL;
+		}
+	}
+	return list;
+}
+
+static bool stack_has(const json_t *stack, const char *name, const char *caller)
+{
+	size_t i;
+	const json_t *frame;
+	char fn[128], next[128];
+	json_array_foreach(stack, i, frame)
+	{
+		frame_name(json_string_value(frame), fn, sizeof fn);
+		if (strcmp(fn, name) != 0)
+			continue;
+		if (!caller)
+			return true;
+		/* A stack lists the innermost frame first: the caller is next. */
+		frame_name(json_string_value(json_array_get(stack, i + 1)), next, sizeof next);
+		if (strcmp(next, caller) == 0)
+			return true;
+	}
+	return false;
+}
+
+static unsigned int thread_clues(struct ctx *ctx, const json_t *evidence, const char *path)
+{
+	char here[96];
+	snprintf(here, sizeof here, "%s.evidence", path);
+	const json_t *thread = field(ctx, evidence, here, "thread", W_OBJ, false);
+	if (!thread)
+		return 0;
+	snprintf(here, sizeof here, "%s.evidence.thread", path);
+	const char *state = json_string_value(field(ctx, thread, here, "state", W_STR, false));
+	const char *syscall = json_string_value(field(ctx, thread, here, "syscall", W_STR, false));
+	const json_t *stack = array_of(ctx, thread, here, "stack", W_STR, W_ARR | W_NULL, false);
+	unsigned int clues = 0;
+	if (state && syscall && (state[0] == 'S' || state[0] == 'D') && strcmp(syscall, "splice") == 0)
+		clues |= CLUE_SLEEPS_IN_SPLICE;
+	if (json_array_size(stack) > 0) {
+		clues |= CLUE_STACK;
+		if (stack_has(stack, "wait_for_space", NULL))
+			clues |= CLUE_STACK_ENTRY;
+		if (stack_has(stack, "pipe_wait", "splice_to_pipe") ||
+		    stack_has(stack, "pipe_wait_writable", "splice_to_pipe"))
+			clues |= CLUE_STACK_MIDCALL;
+	}
+	field(ctx, evidence, path, "src_rcv_queue", W_INT, false);
+	field(ctx, evidence, path, "pipe_bytes", W_INT, false);
+	return clues;
+}
+
+static const char *const timeline_keys[] = {"slots_before", "slots_after", "bytes_before",
+					    "bytes_after",  "slots_total", "ret"};
+
+static unsigned int kernel_clues(struct ctx *ctx, const json_t *cell, const char *path)
+{
+	const json_t *kernel = field(ctx, cell, path, "kernel", W_OBJ, false);
+	if (!kernel)
+		return 0;
+	char here[96], item_path[128];
+	snprintf(here, sizeof here, "%s.kernel", path);
+	unsigned int clues = CLUE_PROBES;
+	const json_t *unreturned = array_of(ctx, kernel, here, "unreturned", W_STR, W_ARR, false);
+	size_t i;
+	const json_t *item;
+	json_array_foreach(unreturned, i, item)
+	{
+		if (strcmp(json_string_value(item), "wait_for_space") == 0)
+			clues |= CLUE_PROBE_ENTRY;
+	}
+	const json_t *timeline = array_of(ctx, kernel, here, "timeline", W_OBJ, W_ARR, false);
+	json_array_foreach(timeline, i, item)
+	{
+		snprintf(item_path, sizeof item_path, "%s.timeline[%zu]", here, i);
+		for (size_t k = 0; k < sizeof timeline_keys / sizeof timeline_keys[0]; k++)
+			field(ctx, item, item_path, timeline_keys[k], W_INT | W_NULL, false);
+		const json_t *ret = json_object_get(item, "ret");
+		const json_t *before = json_object_get(item, "slots_before");
+		const json_t *total = json_object_get(item, "slots_total");
+		/* Entered with room in the pipe and never returned: it slept inside. */
+		if (json_is_null(ret) && json_is_integer(before) && json_is_integer(total) &&
+		    json_integer_value(before) < json_integer_value(total))
+			clues |= CLUE_PROBE_MIDCALL;
+	}
+	if (json_array_size(timeline) > 0)
+		clues |= CLUE_TIMELINE;
+	array_of(ctx, kernel, here, "read_bytes_per_call", W_INT, W_ARR, false);
+	return clues;
+}
+
+static unsigned int flag_bits(struct ctx *ctx, const json_t *cell, const char *path)
+{
+	const json_t *flags = array_of(ctx, cell, path, "flags", W_STR, W_ARR, true);
+	unsigned int bits = 0;
+	size_t i;
+	const json_t *item;
+	json_array_foreach(flags, i, item)
+	{
+		unsigned int bit = 0;
+		for (size_t f = 0; f < sizeof splice_flag_names / sizeof splice_flag_names[0]; f++)
+			if (strcmp(splice_flag_names[f].name, json_string_value(item)) == 0)
+				bit = splice_flag_names[f].bit;
+		if (!bit) {
+			bad(ctx, "%s.flags[%zu]: unknown flag \"%s\" (NONBLOCK, MOVE, MORE, GIFT)",
+			    path, i, json_string_value(item));
+			return 0;
+		}
+		bits |= bit;
+	}
+	return bits;
+}
+
+/* One cell of the file: checked, and the part the tables use copied out. */
+static void take_cell(struct ctx *ctx, const json_t *cell, size_t index, struct acell *out)
+{
+	char path[48];
+	snprintf(path, sizeof path, "$.cells[%zu]", index);
+	if (!json_is_object(cell)) {
+		bad(ctx, "%s: expected an object, got %s", path, type_name(cell));
+		return;
+	}
+	const char *id = str_field(ctx, cell, path, "id");
+	const char *scenario = str_field(ctx, cell, path, "scenario");
+	const char *profile =
+		json_string_value(field(ctx, cell, path, "profile", W_STR | W_NULL, true));
+	const char *transport = str_field(ctx, cell, path, "transport");
+	const char *loop = str_field(ctx, cell, path, "loop");
+	const char *sender = str_field(ctx, cell, path, "sender");
+	out->pipe_req = int_field(ctx, cell, path, "pipe_size_requested");
+	out->pipe_size = int_field(ctx, cell, path, "pipe_size");
+	out->payload = int_field(ctx, cell, path, "payload");
+	out->chunk = int_field(ctx, cell, path, "chunk");
+	out->head_start = int_field(ctx, cell, path, "head_start");
+	out->flags = flag_bits(ctx, cell, path);
+	out->pnb = bool_field(ctx, cell, path, "pipe_nonblock");
+	out->snb = bool_field(ctx, cell, path, "src_nonblock");
+	out->dnb = bool_field(ctx, cell, path, "dst_nonblock");
+	const char *outcome = str_field(ctx, cell, path, "outcome");
+	out->outcome = outcome ? name_index(outcome_names, OUTCOME_COUNT, outcome) : 0;
+	if (out->outcome < 0)
+		bad(ctx, "%s.outcome: unknown outcome \"%s\"", path, outcome);
+	out->refused = json_is_string(
+		field(ctx, cell, path, "pipe_size_error", W_STR | W_NULL, false));
+	const json_t *runs = field(ctx, cell, path, "runs", W_OBJ, false);
+	if (runs) {
+		char here[64];
+		snprintf(here, sizeof here, "%s.runs", path);
+		out->mixed = json_is_false(field(ctx, runs, here, "consistent", W_BOOL, true));
+	}
+	out->bytes_moved = int_field(ctx, cell, path, "bytes_moved");
+	out->elapsed_ms = json_number_value(field(ctx, cell, path, "elapsed_ms", W_NUM, true));
+	const json_t *detected = field(ctx, cell, path, "detected_after_ms", W_NUM | W_NULL, true);
+	out->detected_ms = json_is_number(detected) ? json_number_value(detected) : -1;
+	const json_t *calls = field(ctx, cell, path, "calls", W_OBJ, true);
+	if (calls) {
+		char here[64];
+		snprintf(here, sizeof here, "%s.calls", path);
+		out->splice_calls = int_field(ctx, calls, here, "splice");
+		out->eagain = int_field(ctx, calls, here, "eagain");
+	}
+	out->ncalls = (long long)json_array_size(
+		array_of(ctx, cell, path, "per_call_bytes", W_INT, W_ARR, true));
+	const json_t *evidence = field(ctx, cell, path, "evidence", W_OBJ, true);
+	if (evidence) {
+		char here[64];
+		snprintf(here, sizeof here, "%s.evidence", path);
+		str_field(ctx, evidence, here, "note");
+		out->clues = thread_clues(ctx, evidence, path);
+	}
+	out->clues |= kernel_clues(ctx, cell, path);
+	if (ctx->bad)
+		return;
+	out->id = dup_or_oom(ctx, id);
+	out->scenario = dup_or_oom(ctx, scenario);
+	out->transport = dup_or_oom(ctx, transport);
+	out->loop = dup_or_oom(ctx, loop);
+	out->sender = dup_or_oom(ctx, sender);
+	out->profile = profile ? dup_or_oom(ctx, profile) : NULL;
+}
+
+static void acell_free(struct acell *cell)
+{
+	free(cell->id);
+	free(cell->scenario);
+	free(cell->transport);
+	free(cell->loop);
+	free(cell->sender);
+	free(cell->profile);
+}
+
+/* Line and column of byte offset at in the file, for a JSON syntax error. */
+static void bad_json(struct ctx *ctx, size_t at, const char *where, const char *what)
+{
+	size_t line = 1, column = 1;
+	for (size_t i = 0; i < at && i < ctx->run->size; i++) {
+		if (ctx->run->buf[i] == '\n') {
+			line++;
+			column = 1;
+		} else {
+			column++;
+		}
+	}
+	bad(ctx, "%s: invalid JSON at line %zu column %zu: %s", where, line, column, what);
+}
+
+static size_t skip_space(const struct run *run, size_t i)
+{
+	while (i < run->size && (run->buf[i] == ' ' || run->buf[i] == '\n' || run->buf[i] == '\t' ||
+				 run->buf[i] == '\r'))
+		i++;
+	return i;
+}
+
+static json_t *parse_value(struct ctx *ctx, size_t *at, const char *where)
+{
+	json_error_t error;
+	json_t *value = json_loadb(ctx->run->buf + *at, ctx->run->size - *at,
+				   JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &error);
+	if (!value) {
+		bad_json(ctx, *at + (size_t)(error.position > 0 ? error.position : 0), where,
+			 error.text);
+		return NULL;
+	}
+	*at += (size_t)error.position;
+	return value;
+}
+
+/* Expects one of the characters in `one_of` at *at (after blanks). */
+static int punct(struct ctx *ctx, size_t *at, const char *one_of, const char *where)
+{
+	*at = skip_space(ctx->run, *at);
+	if (*at < ctx->run->size && ctx->run->buf[*at] && strchr(one_of, ctx->run->buf[*at]))
+		return ctx->run->buf[(*at)++];
+	char what[64];
+	if (*at >= ctx->run->size)
+		snprintf(what, sizeof what, "unexpected end of file (want '%s')", one_of);
+	else
+		snprintf(what, sizeof what, "unexpected '%c' (want '%s')", ctx->run->buf[*at],
+			 one_of);
+	bad_json(ctx, *at, where, what);
+	return -1;
+}
+
+static int add_cell(struct ctx *ctx, size_t *cap)
+{
+	struct run *run = ctx->run;
+	if (run->ncells < *cap)
+		return 0;
+	size_t more = *cap ? *cap * 2 : 1024;
+	struct acell *cells = realloc(run->cells, more * sizeof *cells);
+	if (!cells) {
+		bad(ctx, "out of memory");
+		return -1;
+	}
+	run->cells = cells;
+	*cap = more;
+	return 0;
+}
+
+static void walk_cells(struct ctx *ctx, size_t *at, struct idmap *ids)
+{
+	struct run *run = ctx->run;
+	size_t cap = 0;
+	if (punct(ctx, at, "[", "$.cells") < 0)
+		return;
+	*at = skip_space(run, *at);
+	if (*at < run->size && run->buf[*at] == ']') {
+		(*at)++;
+		return;
+	}
+	for (;;) {
+		char where[48];
+		snprintf(where, sizeof where, "$.cells[%zu]", run->ncells);
+		*at = skip_space(run, *at);
+		size_t start = *at;
+		json_t *cell = parse_value(ctx, at, where);
+		if (!cell || add_cell(ctx, &cap) < 0) {
+			json_decref(cell);
+			return;
+		}
+		struct acell *out = &run->cells[run->ncells];
+		memset(out, 0, sizeof *out);
+		take_cell(ctx, cell, run->ncells, out);
+		json_decref(cell);
+		if (ctx->bad)
+			return;
+		out->off = start;
+		out->len = *at - start;
+		long first = idmap_put(ids, out->id, (long)run->ncells);
+		run->ncells++;
+		if (first == -2) {
+			bad(ctx, "out of memory");
+			return;
+		}
+		if (first >= 0) {
+			bad(ctx, "%s.id: duplicate id \"%s\" (also $.cells[%ld])", where, out->id,
+			    first);
+			return;
+		}
+		if (punct(ctx, at, ",]", "$.cells") != ',')
+			return;
+	}
+}
+
+static void check_head(struct ctx *ctx, bool saw_cells)
+{
+	const json_t *head = ctx->run->head;
+	const char *schema = str_field(ctx, head, "$", "schema");
+	if (schema && strcmp(schema, ANALYZE_SCHEMA) != 0)
+		bad(ctx, "$.schema: unknown schema \"%s\" (this analyze reads %s)", schema,
+		    ANALYZE_SCHEMA);
+	ctx->run->label = str_field(ctx, head, "$", "label");
+	const json_t *env = field(ctx, head, "$", "env", W_OBJ, true);
+	ctx->run->release = str_field(ctx, env, "$.env", "kernel_release");
+	ctx->run->os = str_field(ctx, env, "$.env", "os");
+	ctx->run->virt = str_field(ctx, env, "$.env", "virt");
+	const json_t *probes = field(ctx, env, "$.env", "probes", W_OBJ, true);
+	ctx->run->probes_mode = str_field(ctx, probes, "$.env.probes", "mode");
+	ctx->run->probes_reason = json_string_value(
+		field(ctx, probes, "$.env.probes", "reason", W_STR, false));
+	if (!ctx->bad && !saw_cells)
+		bad(ctx, "$.cells: missing (want an array)");
+	else if (!ctx->bad && ctx->run->ncells == 0)
+		bad(ctx, "$.cells: no cells");
+}
+
+/* The top-level object, key by key; "cells" is walked cell by cell. */
+static void walk(struct ctx *ctx)
+{
+	struct run *run = ctx->run;
+	size_t at = 0;
+	bool saw_cells = false;
+	struct idmap ids;
+	if (idmap_init(&ids, 1024) < 0) {
+		bad(ctx, "out of memory");
+		return;
+	}
+	run->head = json_object();
+	at = skip_space(run, at);
+	if (at < run->size && run->buf[at] != '{') {
+		json_t *other = parse_value(ctx, &at, "$");
+		if (other)
+			bad(ctx, "$: expected an object, got %s", type_name(other));
+		json_decref(other);
+	}
+	int c = punct(ctx, &at, "{", "$");
+	at = skip_space(run, at);
+	if (c == '{' && at < run->size && run->buf[at] == '}') {
+		at++;
+		c = '}';
+	}
+	while (c == '{' || c == ',') {
+		at = skip_space(run, at);
+		json_t *key = parse_value(ctx, &at, "$");
+		if (key && !json_is_string(key))
+			bad_json(ctx, at, "$", "a key must be a string");
+		if (!ctx->bad && punct(ctx, &at, ":", "$") == ':') {
+			const char *name = json_string_value(key);
+			char where[96];
+			snprintf(where, sizeof where, "$.%s", name);
+			if (strcmp(name, "cells") == 0) {
+				saw_cells = true;
+				walk_cells(ctx, &at, &ids);
+			} else {
+				json_t *value = parse_value(ctx, &at, where);
+				if (value)
+					json_object_set_new(run->head, name, value);
+			}
+		}
+		json_decref(key);
+		if (ctx->bad)
+			break;
+		c = punct(ctx, &at, ",}", "$");
+	}
+	idmap_free(&ids);
+	if (ctx->bad)
+		return;
+	at = skip_space(run, at);
+	if (at < run->size)
+		bad_json(ctx, at, "$", "extra data after the top-level object");
+	else
+		check_head(ctx, saw_cells);
+}
+
+static int read_whole(struct ctx *ctx, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		bad(ctx, "cannot read: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	struct run *run = ctx->run;
+	run->buf = malloc((size_t)st.st_size + 1);
+	if (!run->buf) {
+		close(fd);
+		bad(ctx, "out of memory");
+		return -1;
+	}
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, run->buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	run->buf[got] = '\0';
+	run->size = got;
+	if (got != (size_t)st.st_size) {
+		bad(ctx, "cannot read: %s", got ? "file shrank while read" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int run_load(struct run *run, const char *path)
+{
+	memset(run, 0, sizeof *run);
+	struct stat st;
+	char file[PATH_MAX];
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(file, sizeof file, "%s/matrix.json", path);
+	else
+		snprintf(file, sizeof file, "%s", path);
+	run->path = strdup(file);
+	struct ctx ctx = {.run = run};
+	if (!run->path) {
+		snprintf(run->error, sizeof run->error, "%s: out of memory", path);
+		return -1;
+	}
+	if (read_whole(&ctx, file) < 0)
+		return -1;
+	walk(&ctx);
+	if (ctx.bad)
+		return -1;
+	for (size_t i = 0; i < run->ncells; i++)
+		run->counts[run->cells[i].outcome]++;
+	/* events.jsonl beside the matrix, as the runner and the lab write it. */
+	char events[PATH_MAX + 16];
+	const char *slash = strrchr(file, '/');
+	int dir_len = slash ? (int)(slash - file) : 1;
+	snprintf(events, sizeof events, "%.*s/events.jsonl", dir_len, slash ? file : ".");
+	if (access(events, R_OK) == 0)
+		run->events_path = strdup(events);
+	return 0;
+}
+
+void run_free(struct run *run)
+{
+	for (size_t i = 0; i < run->ncells; i++)
+		acell_free(&run->cells[i]);
+	free(run->cells);
+	free(run->buf);
+	free(run->path);
+	free(run->events_path);
+	json_decref(run->head);
+	memset(run, 0, sizeof *run);
+}
+
+json_t *acell_json(const struct run *run, const struct acell *cell)
+{
+	return json_loadb(run->buf + cell->off, cell->len, 0, NULL);
+}
+
+struct load_job {
+	struct run *run;
+	const char *path;
+	int rc;
+};
+
+static void *load_thread(void *arg)
+{
+	struct load_job *job = arg;
+	job->rc = run_load(job->run, job->path);
+	return NULL;
+}
+
+int runs_load(struct run *runs, char *const *paths, size_t n)
+{
+	/* jansson seeds its hash function once, lazily; do it before threads. */
+	json_object_seed(0x5eed);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t width = cpus > 1 ? (size_t)cpus : 1;
+	struct load_job jobs[ANALYZE_MAX_RUNS];
+	pthread_t threads[ANALYZE_MAX_RUNS];
+	bool started[ANALYZE_MAX_RUNS];
+	for (size_t from = 0; from < n; from += width) {
+		size_t to = from + width < n ? from + width : n;
+		for (size_t i = from; i < to; i++) {
+			jobs[i] = (struct load_job){.run = &runs[i], .path = paths[i], .rc = -1};
+			started[i] = pthread_create(&threads[i], NULL, load_thread, &jobs[i]) == 0;
+			if (!started[i])
+				load_thread(&jobs[i]);
+		}
+		for (size_t i = from; i < to; i++)
+			if (started[i])
+				pthread_join(threads[i], NULL);
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].rc < 0 && rc == 0) {
+			fprintf(stderr, "splicelab-analyze: %s\n", runs[i].error);
+			rc = -1;
+		}
+	}
+	return rc;
+}

@@ -1,0 +1,469 @@
+/* The evidence report: markdown that reads the same pasted into a GitHub
+ * issue or a plain-text mail (prose wrapped at 80 columns; only tables and
+ * code blocks are wider). */
+#include "analyze.h"
+
+#include <string.h>
+
+#define MAX_TIMELINE_ROWS 8
+#define MAX_DIFF_ROWS 30
+
+/* Text for a table cell: '|' escaped, newlines flattened. */
+static void md_cell(FILE *out, const char *text)
+{
+	fputc(' ', out);
+	for (const char *p = text; *p; p++) {
+		if (*p == '|')
+			fputs("\\|", out);
+		else
+			fputc(*p == '\n' ? ' ' : *p, out);
+	}
+	fputs(" |", out);
+}
+
+static void table_head(FILE *out, const struct joined *joined, const char *first)
+{
+	fprintf(out, "| %s |", first);
+	for (size_t k = 0; k < joined->nruns; k++)
+		fprintf(out, " %c: %s |", kernel_letter(k), joined->runs[k].label);
+	fputs("\n|---|", out);
+	for (size_t k = 0; k < joined->nruns; k++)
+		fputs("---|", out);
+	fputc('\n', out);
+}
+
+static const char *env_text(const struct run *run, const char *key, char *buf, size_t len)
+{
+	const json_t *value = json_object_get(json_object_get(run->head, "env"), key);
+	if (json_is_string(value))
+		snprintf(buf, len, "%s", json_string_value(value));
+	else if (json_is_integer(value))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(value));
+	else if (json_is_boolean(value))
+		snprintf(buf, len, "%s", json_is_true(value) ? "yes" : "no");
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+static void kernels_section(FILE *out, const struct joined *joined)
+{
+	static const struct {
+		const char *title, *key;
+	} rows[] = {
+		{"kernel release", "kernel_release"},
+		{"kernel version", "kernel_version"},
+		{"distribution", "os"},
+		{"virtualisation", "virt"},
+		{"machine", "machine"},
+		{"CPUs", "nproc"},
+		{"page size", "page_size"},
+		{"pipe-max-size", "pipe_max_size"},
+		{"pipe-user-pages-soft", "pipe_user_pages_soft"},
+		{"uid", "uid"},
+		{"kernel stacks readable", "proc_stack_readable"},
+	};
+	char buf[256];
+	fputs("## Kernels\n\n", out);
+	table_head(out, joined, "");
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		fprintf(out, "| %s |", rows[i].title);
+		for (size_t k = 0; k < joined->nruns; k++)
+			md_cell(out, env_text(&joined->runs[k], rows[i].key, buf, sizeof buf));
+		fputc('\n', out);
+	}
+	fputs("| probes |", out);
+	for (size_t k = 0; k < joined->nruns; k++) {
+		const struct run *run = &joined->runs[k];
+		snprintf(buf, sizeof buf, "%s (%s)", run->probes_mode,
+			 run->probes_reason ? run->probes_reason : "no reason given");
+		md_cell(out, buf);
+	}
+	fputs("\n| events.jsonl |", out);
+	for (size_t k = 0; k < joined->nruns; k++)
+		md_cell(out, joined->runs[k].events_path ? "yes" : "no");
+	fputs("\n| cells |", out);
+	for (size_t k = 0; k < joined->nruns; k++) {
+		const struct run *run = &joined->runs[k];
+		size_t used = 0;
+		appendf(buf, sizeof buf, &used, "%zu:", run->ncells);
+		for (int o = 0; o < OUTCOME_COUNT; o++)
+			if (run->counts[o])
+				appendf(buf, sizeof buf, &used, " %s %lld", outcome_names[o],
+					run->counts[o]);
+		md_cell(out, buf);
+	}
+	fputs("\n\n", out);
+}
+
+static void differences_section(FILE *out, const struct joined *joined)
+{
+	char line[512];
+	fputs("## What differs\n\n", out);
+	snprintf(line, sizeof line,
+		 "%zu cell ids in all; %zu have different outcomes on different kernels, %zu "
+		 "of them are missing on some kernel.",
+		 joined->nrows, joined->ndivergent, joined->npartial);
+	wrap(out, "", "", line, 80);
+	fputc('\n', out);
+	if (joined->ndivergent == 0) {
+		wrap(out, "", "",
+		     "Every cell has the same outcome on every kernel. The cells below were "
+		     "chosen as examples of each kind of stuck cell.",
+		     80);
+		fputc('\n', out);
+		return;
+	}
+	table_head(out, joined, "cell");
+	size_t shown = 0;
+	for (size_t r = 0; r < joined->nrows && shown < MAX_DIFF_ROWS; r++) {
+		if (!joined->rows[r].divergent)
+			continue;
+		shown++;
+		fputc('|', out);
+		md_cell(out, joined->rows[r].id);
+		for (size_t k = 0; k < joined->nruns; k++) {
+			char word[32];
+			const struct acell *cell = join_cell(joined, r, k);
+			outcome_word(cell, word, sizeof word);
+			md_cell(out, cell ? word : "missing");
+		}
+		fputc('\n', out);
+	}
+	if (joined->ndivergent > shown)
+		fprintf(out, "\n%zu more in the CSV (`--csv`).\n", joined->ndivergent - shown);
+	fputc('\n', out);
+}
+
+static void regimes_section(FILE *out, const struct joined *joined)
+{
+	fputs("## Which regime the evidence matches\n\n", out);
+	wrap(out, "", "",
+	     "Regimes of a socket->pipe splice (shared/reference/kernel-history.md): "
+	     "before 4.9 splice_to_pipe sleeps in pipe_wait part-way through a call; "
+	     "from 4.9 (8924feff66f3) do_splice waits once, at entry, in wait_for_space; "
+	     "from 5.1 (ee5e001196d1) an O_NONBLOCK pipe counts as SPLICE_F_NONBLOCK. "
+	     "Each verdict below names the cells it rests on.",
+	     80);
+	fputc('\n', out);
+	for (size_t k = 0; k < joined->nruns; k++) {
+		struct regime_view view;
+		regime_of_run(&joined->runs[k], &view);
+		regime_markdown(out, &joined->runs[k], &view);
+	}
+}
+
+/* The cell's parameters in words, short enough for a heading. */
+static void cell_title(const struct acell *cell, char *buf, size_t len)
+{
+	char pipe[24], payload[24], flags[40];
+	format_pipe_size((uint64_t)cell->pipe_req, pipe, sizeof pipe);
+	format_size((uint64_t)cell->payload, payload, sizeof payload);
+	format_flag_set(cell->flags, flags, sizeof flags);
+	if (cell->profile)
+		snprintf(buf, len, "%s %s, profile %s, payload %s", cell->scenario, cell->transport,
+			 cell->profile, payload);
+	else
+		snprintf(buf, len, "%s %s, pipe %s, payload %s, flags %s, pipe O_NONBLOCK %s",
+			 cell->scenario, cell->transport, pipe, payload, flags,
+			 cell->pnb ? "on" : "off");
+}
+
+typedef void (*cell_field)(const struct acell *cell, const json_t *full, char *buf, size_t len);
+
+static void f_outcome(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	(void)full;
+	outcome_word(cell, buf, len);
+}
+
+static void f_moved(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lld of %lld", cell->bytes_moved,
+		 (long long)json_integer_value(json_object_get(full, "bytes_sent")));
+}
+
+static void f_calls(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	(void)full;
+	snprintf(buf, len, "%lld (%lld EAGAIN)", cell->splice_calls, cell->eagain);
+}
+
+static void f_detected(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	(void)full;
+	char ms[32];
+	ms_text(cell->detected_ms, ms, sizeof ms);
+	snprintf(buf, len, "%s", ms);
+}
+
+static const char *str_or(const json_t *value, const char *fallback)
+{
+	const char *text = json_string_value(value);
+	return text ? text : fallback;
+}
+
+static const json_t *evidence_of(const json_t *full, const char *key)
+{
+	return json_object_get(json_object_get(full, "evidence"), key);
+}
+
+static void f_thread(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	(void)cell;
+	const json_t *thread = evidence_of(full, "thread");
+	if (!thread) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	const char *wchan = json_string_value(json_object_get(thread, "wchan"));
+	snprintf(buf, len, "state %s, syscall %s, wchan %s",
+		 str_or(json_object_get(thread, "state"), "?"),
+		 str_or(json_object_get(thread, "syscall"), "?"),
+		 wchan && *wchan ? wchan : "-");
+}
+
+static void f_stack(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	(void)cell;
+	const json_t *thread = evidence_of(full, "thread");
+	const json_t *stack = json_object_get(thread, "stack");
+	const char *note = json_string_value(json_object_get(thread, "stack_note"));
+	if (json_array_size(stack) == 0) {
+		snprintf(buf, len, "%s", note ? note : "-");
+		return;
+	}
+	size_t used = 0;
+	for (size_t i = 0; i < json_array_size(stack) && i < 5; i++) {
+		char name[128];
+		frame_name(json_string_value(json_array_get(stack, i)), name, sizeof name);
+		appendf(buf, len, &used, "%s%s", i ? " < " : "", name);
+	}
+}
+
+static void int_evidence(const json_t *full, const char *key, char *buf, size_t len)
+{
+	const json_t *value = evidence_of(full, key);
+	if (json_is_integer(value))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(value));
+	else
+		snprintf(buf, len, "-");
+}
+
+static void f_rcv_queue(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	(void)cell;
+	int_evidence(full, "src_rcv_queue", buf, len);
+}
+
+static void f_pipe_bytes(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	(void)cell;
+	int_evidence(full, "pipe_bytes", buf, len);
+}
+
+static void f_pipe_size(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	const char *refused = json_string_value(json_object_get(full, "pipe_size_error"));
+	snprintf(buf, len, "%lld%s%s", cell->pipe_size, refused ? ", F_SETPIPE_SZ refused: " : "",
+		 refused ? refused : "");
+}
+
+static void f_first_calls(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	(void)cell;
+	const json_t *first = json_object_get(json_object_get(full, "trace"), "first");
+	size_t used = 0, i;
+	const json_t *call;
+	snprintf(buf, len, "-");
+	json_array_foreach(first, i, call)
+	{
+		if (i == 8)
+			break;
+		const char *error = json_string_value(json_object_get(call, "errno"));
+		if (error)
+			appendf(buf, len, &used, "%s%s", i ? ", " : "", error);
+		else
+			appendf(buf, len, &used, "%s%lld", i ? ", " : "",
+				(long long)json_integer_value(json_object_get(call, "ret")));
+	}
+	if (json_array_size(first) > 8)
+		appendf(buf, len, &used, ", ...");
+}
+
+static void f_per_call(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	const json_t *list = json_object_get(full, "per_call_bytes");
+	size_t used = 0, i;
+	const json_t *value;
+	snprintf(buf, len, "-");
+	json_array_foreach(list, i, value)
+	{
+		if (i == 12)
+			break;
+		appendf(buf, len, &used, "%s%lld", i ? ", " : "", (long long)json_integer_value(value));
+	}
+	if (cell->ncalls > 12)
+		appendf(buf, len, &used, ", ... (%lld calls)", cell->ncalls);
+}
+
+static void f_kernel(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	(void)cell;
+	const json_t *kernel = json_object_get(full, "kernel");
+	if (!kernel) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	snprintf(buf, len, "%lld events, at most %lld of %lld slots and %lld bytes in the pipe",
+		 (long long)json_integer_value(json_object_get(kernel, "events")),
+		 (long long)json_integer_value(json_object_get(kernel, "max_slots_used")),
+		 (long long)json_integer_value(json_object_get(kernel, "slots_total")),
+		 (long long)json_integer_value(json_object_get(kernel, "max_bytes_in_pipe")));
+}
+
+static void f_note(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	(void)cell;
+	snprintf(buf, len, "%s", str_or(evidence_of(full, "note"), "-"));
+}
+
+static void f_reading(const struct acell *cell, const json_t *full, char *buf, size_t len)
+{
+	(void)full;
+	regime_cell_text(cell, buf, len);
+}
+
+static const struct {
+	const char *title;
+	cell_field get;
+} cell_fields[] = {
+	{"outcome", f_outcome},
+	{"bytes moved (of sent)", f_moved},
+	{"splice calls", f_calls},
+	{"detected after", f_detected},
+	{"relay thread", f_thread},
+	{"kernel stack (innermost first)", f_stack},
+	{"source receive queue (bytes)", f_rcv_queue},
+	{"pipe bytes", f_pipe_bytes},
+	{"pipe size", f_pipe_size},
+	{"first calls returned", f_first_calls},
+	{"bytes per socket->pipe call", f_per_call},
+	{"probes", f_kernel},
+	{"the runner's note", f_note},
+	{"what it says about the regime", f_reading},
+};
+
+static void timeline_table(FILE *out, const struct run *run, const struct acell *cell,
+			   size_t k)
+{
+	struct tl_point points[MAX_TIMELINE_ROWS];
+	const char *from = NULL;
+	size_t n = timeline_of(run, cell, points, MAX_TIMELINE_ROWS, &from);
+	char line[512];
+	if (!n) {
+		snprintf(line, sizeof line, "%c (%s): no probe timeline (probes: %s).",
+			 kernel_letter(k), run->label, run->probes_mode);
+		wrap(out, "", "", line, 80);
+		fputc('\n', out);
+		return;
+	}
+	snprintf(line, sizeof line,
+		 "%c (%s): the first splice_to_pipe calls, from %s (slots and bytes in the "
+		 "pipe before and after each call):",
+		 kernel_letter(k), run->label, from);
+	wrap(out, "", "", line, 80);
+	fputs("\n| call | slots before | slots after | slots total | bytes before | "
+	      "bytes after | returned |\n|---|---|---|---|---|---|---|\n",
+	      out);
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_point *p = &points[i];
+		fprintf(out, "| %zu | %lld | %lld | %lld | %lld | %lld |", i + 1, p->slots_before,
+			p->slots_after, p->slots_total, p->bytes_before, p->bytes_after);
+		if (p->returned)
+			fprintf(out, " %lld |\n", p->ret);
+		else
+			fputs(" never (asleep) |\n", out);
+	}
+	fputc('\n', out);
+}
+
+static void cell_section(FILE *out, const struct joined *joined, size_t r, size_t number)
+{
+	const struct acell *any = join_first(joined, r);
+	if (!any)
+		return;
+	char title[256], command[512], line[512];
+	cell_title(any, title, sizeof title);
+	fprintf(out, "### %zu. %s\n\n```\n%s\n```\n\n", number, title, any->id);
+
+	const char *same = joined->rows[r].divergent ? NULL : outcome_names[any->outcome];
+	if (same) {
+		snprintf(line, sizeof line, "The same outcome on every kernel: %s.", same);
+	} else {
+		size_t used = 0;
+		appendf(line, sizeof line, &used, "Outcomes differ:");
+		for (size_t k = 0; k < joined->nruns; k++) {
+			const struct acell *cell = join_cell(joined, r, k);
+			appendf(line, sizeof line, &used, "%s %c %s", k ? "," : "", kernel_letter(k),
+				cell ? outcome_names[cell->outcome] : "(missing)");
+		}
+		appendf(line, sizeof line, &used, ".");
+	}
+	wrap(out, "", "", line, 80);
+	reproduce_command(any, command, sizeof command);
+	fprintf(out, "\nTo reproduce it on a kernel (as root, for the kernel stack):\n\n"
+		     "```sh\n%s\n```\n\n",
+		command);
+
+	json_t *full[ANALYZE_MAX_RUNS];
+	for (size_t k = 0; k < joined->nruns; k++) {
+		const struct acell *cell = join_cell(joined, r, k);
+		full[k] = cell ? acell_json(&joined->runs[k], cell) : NULL;
+	}
+	table_head(out, joined, "");
+	for (size_t f = 0; f < sizeof cell_fields / sizeof cell_fields[0]; f++) {
+		fprintf(out, "| %s |", cell_fields[f].title);
+		for (size_t k = 0; k < joined->nruns; k++) {
+			const struct acell *cell = join_cell(joined, r, k);
+			char value[1024];
+			if (cell)
+				cell_fields[f].get(cell, full[k], value, sizeof value);
+			else
+				snprintf(value, sizeof value, "(no such cell)");
+			md_cell(out, value);
+		}
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+	for (size_t k = 0; k < joined->nruns; k++)
+		json_decref(full[k]);
+	for (size_t k = 0; k < joined->nruns; k++) {
+		const struct acell *cell = join_cell(joined, r, k);
+		if (cell)
+			timeline_table(out, &joined->runs[k], cell, k);
+	}
+}
+
+int markdown_report(FILE *out, const struct joined *joined, const struct report_opts *opts)
+{
+	fprintf(out, "# splice(2) socket->pipe on %zu kernels\n\n", joined->nruns);
+	char line[512];
+	snprintf(line, sizeof line,
+		 "Made by splicelab-analyze from the splicelab matrices of %zu kernels "
+		 "(letters A, B, ... in the tables). Outcomes: ok (every byte arrived), blocked "
+		 "(asleep in splice with data pending), stalled (waiting for readiness that "
+		 "never comes), spin (EAGAIN in a loop), error, corrupt, crashed.",
+		 joined->nruns);
+	wrap(out, "", "", line, 80);
+	fputc('\n', out);
+	kernels_section(out, joined);
+	differences_section(out, joined);
+	regimes_section(out, joined);
+	fputs("## Cells\n\n", out);
+	if (opts->nrows == 0)
+		fputs("No cell was chosen (`--cell ID`).\n\n", out);
+	for (size_t i = 0; i < opts->nrows; i++)
+		cell_section(out, joined, opts->rows[i], i + 1);
+	return ferror(out) ? -1 : 0;
+}

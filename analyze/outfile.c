@@ -1,0 +1,61 @@
+/* An output file appears whole or not at all: written to a temporary file
+ * in the same folder, flushed, then renamed over the final name. */
+#include "analyze.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int out_open(struct outfile *out, const char *path)
+{
+	memset(out, 0, sizeof *out);
+	snprintf(out->path, sizeof out->path, "%s", path);
+	const char *slash = strrchr(path, '/');
+	if (slash)
+		snprintf(out->tmp, sizeof out->tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path,
+			 slash + 1);
+	else
+		snprintf(out->tmp, sizeof out->tmp, ".%s.XXXXXX", path);
+	int fd = mkstemp(out->tmp);
+	if (fd < 0) {
+		fprintf(stderr, "splicelab-analyze: cannot create '%s': %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	fchmod(fd, 0644);
+	out->file = fdopen(fd, "w");
+	if (!out->file) {
+		close(fd);
+		unlink(out->tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int out_commit(struct outfile *out)
+{
+	int rc = ferror(out->file) ? -1 : 0;
+	if (fflush(out->file) != 0 || fsync(fileno(out->file)) != 0)
+		rc = -1;
+	if (fclose(out->file) != 0)
+		rc = -1;
+	out->file = NULL;
+	if (rc == 0 && rename(out->tmp, out->path) < 0)
+		rc = -1;
+	if (rc < 0) {
+		fprintf(stderr, "splicelab-analyze: writing '%s' failed: %s\n", out->path,
+			strerror(errno));
+		unlink(out->tmp);
+	}
+	return rc;
+}
+
+void out_abort(struct outfile *out)
+{
+	if (out->file)
+		fclose(out->file);
+	out->file = NULL;
+	unlink(out->tmp);
+}

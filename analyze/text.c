@@ -1,0 +1,87 @@
+/* The terminal table: one line per kernel, then the cells whose outcome
+ * differs between kernels (every cell with --all). */
+#include "analyze.h"
+
+#include <string.h>
+
+static const char *outcome_sgr(int outcome)
+{
+	static const char *const sgr[OUTCOME_COUNT] = {
+		[OUTCOME_OK] = "32",	  [OUTCOME_BLOCKED] = "1;31", [OUTCOME_STALLED] = "35",
+		[OUTCOME_SPIN] = "33",	  [OUTCOME_ERROR] = "1;33",   [OUTCOME_CORRUPT] = "1;35",
+		[OUTCOME_CRASHED] = "1;31",
+	};
+	return sgr[outcome];
+}
+
+static void print_counts(FILE *out, const struct run *run)
+{
+	fprintf(out, "%zu cells:", run->ncells);
+	const char *sep = " ";
+	for (int o = 0; o < OUTCOME_COUNT; o++) {
+		if (!run->counts[o])
+			continue;
+		fprintf(out, "%s%s %lld", sep, outcome_names[o], run->counts[o]);
+		sep = ", ";
+	}
+}
+
+void print_kernel_lines(FILE *out, const struct joined *joined)
+{
+	int width = 0;
+	for (size_t k = 0; k < joined->nruns; k++) {
+		int n = (int)strlen(joined->runs[k].label);
+		width = n > width ? n : width;
+	}
+	for (size_t k = 0; k < joined->nruns; k++) {
+		const struct run *run = &joined->runs[k];
+		fprintf(out, "%c  %-*s  %s, %s, probes %s: ", kernel_letter(k), width, run->label,
+			run->release, run->virt, run->probes_mode);
+		print_counts(out, run);
+		fputc('\n', out);
+	}
+}
+
+int text_report(FILE *out, const struct joined *joined, const struct report_opts *opts)
+{
+	print_kernel_lines(out, joined);
+	size_t shown = 0;
+	for (size_t r = 0; r < joined->nrows; r++) {
+		const struct row *row = &joined->rows[r];
+		if (!opts->all && !row->divergent)
+			continue;
+		if (shown++ == 0) {
+			fputc('\n', out);
+			for (size_t k = 0; k < joined->nruns; k++)
+				fprintf(out, "%-9c", kernel_letter(k));
+			fputs("cell\n", out);
+		}
+		for (size_t k = 0; k < joined->nruns; k++) {
+			const struct acell *cell = join_cell(joined, r, k);
+			char word[32];
+			outcome_word(cell, word, sizeof word);
+			int pad = 9 - (int)strlen(word);
+			if (opts->color && cell)
+				fprintf(out, "\033[%sm%s\033[0m", outcome_sgr(cell->outcome), word);
+			else
+				fputs(word, out);
+			fprintf(out, "%*s", pad > 0 ? pad : 1, "");
+		}
+		fputs(row->id, out);
+		if (row->partial) {
+			fputs("  (only on ", out);
+			for (size_t k = 0; k < joined->nruns; k++)
+				if (join_cell(joined, r, k))
+					fputc(kernel_letter(k), out);
+			fputc(')', out);
+		}
+		fputc('\n', out);
+	}
+	fprintf(out, "\n%zu cells joined: %zu differ between kernels, %zu of them missing on some "
+		     "kernel%s\n",
+		joined->nrows, joined->ndivergent, joined->npartial,
+		opts->all || joined->ndivergent == 0 ? "" : " (--all shows every cell)");
+	if (!opts->all && joined->ndivergent == 0)
+		fputs("every cell has the same outcome on every kernel (--all lists them)\n", out);
+	return ferror(out) ? -1 : 0;
+}
