@@ -132,6 +132,7 @@ enum regime {
 struct regime_view {
 	enum regime regime;
 	size_t stuck, with_stack, entry_stack, midcall_stack, entry_probe, midcall_probe;
+	size_t entry, midcall; /* cells with either kind of clue */
 	size_t promoted, not_promoted;
 	const char *entry_example, *midcall_example, *promoted_example, *not_promoted_example;
 	const char *promoted_pair; /* the pnb=0 twin of promoted_example, when it sleeps */

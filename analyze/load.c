@@ -210,8 +210,6 @@ static unsigned int thread_clues(struct ctx *ctx, const json_t *evidence, const 
 		    stack_has(stack, "pipe_wait_writable", "splice_to_pipe"))
 			clues |= CLUE_STACK_MIDCALL;
 	}
-	field(ctx, evidence, path, "src_rcv_queue", W_INT, false);
-	field(ctx, evidence, path, "pipe_bytes", W_INT, false);
 	return clues;
 }
 
@@ -331,6 +329,8 @@ static void take_cell(struct ctx *ctx, const json_t *cell, size_t index, struct 
 		char here[64];
 		snprintf(here, sizeof here, "%s.evidence", path);
 		str_field(ctx, evidence, here, "note");
+		field(ctx, evidence, here, "src_rcv_queue", W_INT, false);
+		field(ctx, evidence, here, "pipe_bytes", W_INT, false);
 		out->clues = thread_clues(ctx, evidence, path);
 	}
 	out->clues |= kernel_clues(ctx, cell, path);

@@ -378,8 +378,15 @@ static void timeline_table(FILE *out, const struct run *run, const struct acell 
 	      out);
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_point *p = &points[i];
-		fprintf(out, "| %zu | %lld | %lld | %lld | %lld | %lld |", i + 1, p->slots_before,
-			p->slots_after, p->slots_total, p->bytes_before, p->bytes_after);
+		const long long values[] = {p->slots_before, p->slots_after, p->slots_total,
+					    p->bytes_before, p->bytes_after};
+		fprintf(out, "| %zu |", i + 1);
+		for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
+			if (values[v] < 0)
+				fputs(" - |", out);
+			else
+				fprintf(out, " %lld |", values[v]);
+		}
 		if (p->returned)
 			fprintf(out, " %lld |\n", p->ret);
 		else

@@ -52,6 +52,8 @@ void regime_of_run(const struct run *run, struct regime_view *v)
 			v->stuck++;
 			if (cell->clues & CLUE_STACK)
 				v->with_stack++;
+			v->entry += (cell->clues & (CLUE_STACK_ENTRY | CLUE_PROBE_ENTRY)) != 0;
+			v->midcall += (cell->clues & (CLUE_STACK_MIDCALL | CLUE_PROBE_MIDCALL)) != 0;
 			if ((cell->clues & CLUE_STACK_ENTRY) && !v->entry_stack++)
 				v->entry_example = cell->id;
 			if ((cell->clues & CLUE_STACK_MIDCALL) && !v->midcall_stack++)
@@ -74,8 +76,8 @@ void regime_of_run(const struct run *run, struct regime_view *v)
 				v->not_promoted_example = cell->id;
 		}
 	}
-	bool entry = v->entry_stack || v->entry_probe;
-	bool midcall = v->midcall_stack || v->midcall_probe;
+	bool entry = v->entry > 0;
+	bool midcall = v->midcall > 0;
 	if ((entry && midcall) || (v->promoted && v->not_promoted) || (midcall && v->promoted))
 		v->regime = REGIME_MIXED;
 	else if (v->promoted)
@@ -149,24 +151,23 @@ void regime_markdown(FILE *out, const struct run *run, const struct regime_view 
 	wrap(out, "", "", line, 80);
 	fputc('\n', out);
 	bool any = false;
-	if (v->entry_stack || v->entry_probe) {
+	if (v->entry) {
 		snprintf(line, sizeof line,
-			 "At entry: %zu stuck cell(s) sleep in wait_for_space (%s%s%s), which "
+			 "At entry: %zu stuck cell(s) sleep in wait_for_space (seen in %zu "
+			 "kernel stack(s); by the probes, entered and never left, in %zu), which "
 			 "do_splice calls once before reading, since 4.9 (commit 8924feff66f3, "
 			 "\"splice: lift pipe_lock out of splice_to_pipe()\"). Example:",
-			 v->entry_stack + v->entry_probe, v->entry_stack ? "kernel stack" : "",
-			 v->entry_stack && v->entry_probe ? "; " : "",
-			 v->entry_probe ? "probes: entered, never left" : "");
+			 v->entry, v->entry_stack, v->entry_probe);
 		item(out, line, v->entry_example, NULL);
 		any = true;
 	}
-	if (v->midcall_stack || v->midcall_probe) {
+	if (v->midcall) {
 		snprintf(line, sizeof line,
-			 "Mid-call: %zu stuck cell(s) sleep inside splice_to_pipe (%s), as "
-			 "kernels before 4.9 do. Example:",
-			 v->midcall_stack + v->midcall_probe,
-			 v->midcall_stack ? "pipe_wait called from splice_to_pipe in the stack"
-					  : "probes: entered with free slots, never returned");
+			 "Mid-call: %zu stuck cell(s) sleep inside splice_to_pipe (pipe_wait "
+			 "called from splice_to_pipe in %zu kernel stack(s); by the probes, "
+			 "entered with free slots and never returned, in %zu), as kernels "
+			 "before 4.9 do. Example:",
+			 v->midcall, v->midcall_stack, v->midcall_probe);
 		item(out, line, v->midcall_example, NULL);
 		any = true;
 	}

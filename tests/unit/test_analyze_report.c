@@ -1,0 +1,156 @@
+/* analyze's pure pieces: the regime from a kernel's cells and from its
+ * release, the reproduce command, word wrapping, frames, panels, joins. */
+#include "cmocka_prelude.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../analyze/analyze.h"
+
+static struct acell make(const char *id, int outcome, bool pnb, long long eagain,
+			 unsigned int clues)
+{
+	return (struct acell){.id = (char *)id,
+			      .scenario = (char *)"drain",
+			      .transport = (char *)"tcp4",
+			      .loop = (char *)"busy",
+			      .sender = (char *)"one",
+			      .pipe_req = 65536,
+			      .payload = 1 << 20,
+			      .chunk = 1 << 20,
+			      .head_start = 262144,
+			      .pnb = pnb,
+			      .outcome = outcome,
+			      .eagain = eagain,
+			      .clues = clues};
+}
+
+static enum regime regime_of(struct acell *cells, size_t n, const char *release)
+{
+	struct run run = {.cells = cells, .ncells = n, .label = "k", .release = release};
+	struct regime_view view;
+	regime_of_run(&run, &view);
+	return view.regime;
+}
+
+static const unsigned int entry = CLUE_STACK | CLUE_STACK_ENTRY | CLUE_SLEEPS_IN_SPLICE;
+static const unsigned int midcall = CLUE_STACK | CLUE_STACK_MIDCALL | CLUE_SLEEPS_IN_SPLICE;
+
+static void test_regimes(void **state)
+{
+	(void)state;
+	struct acell c[2];
+	c[0] = make("d,pnb=0,x", OUTCOME_BLOCKED, false, 0, entry);
+	c[1] = make("d,pnb=1,x", OUTCOME_SPIN, true, 100, 0);
+	assert_int_equal(regime_of(c, 2, "6.1.0"), REGIME_C);
+	c[1] = make("d,pnb=1,x", OUTCOME_BLOCKED, true, 0, entry);
+	assert_int_equal(regime_of(c, 2, "4.19.0"), REGIME_B);
+	assert_int_equal(regime_of(c, 1, "4.19.0"), REGIME_BC);
+	c[0] = make("d,pnb=0,x", OUTCOME_BLOCKED, false, 0, midcall);
+	c[1] = make("d,pnb=1,x", OUTCOME_BLOCKED, true, 0, midcall);
+	assert_int_equal(regime_of(c, 2, "3.10.0"), REGIME_A);
+	c[1] = make("d,pnb=1,x", OUTCOME_SPIN, true, 5, 0);
+	assert_int_equal(regime_of(c, 2, "3.10.0"), REGIME_MIXED);
+	/* Stuck without a stack and no promotion test: nothing to say. */
+	c[0] = make("d,pnb=0,x", OUTCOME_BLOCKED, false, 0, CLUE_SLEEPS_IN_SPLICE);
+	assert_int_equal(regime_of(c, 1, "6.1.0"), REGIME_UNKNOWN);
+	/* EAGAIN with a non-blocking socket proves nothing about the pipe. */
+	c[0] = make("d,pnb=1,x", OUTCOME_SPIN, true, 5, 0);
+	c[0].snb = true;
+	assert_int_equal(regime_of(c, 1, "6.1.0"), REGIME_UNKNOWN);
+}
+
+static void test_release(void **state)
+{
+	(void)state;
+	assert_int_equal(regime_of_release("3.10.0-1160.el7.x86_64"), REGIME_A);
+	assert_int_equal(regime_of_release("4.8.15"), REGIME_A);
+	assert_int_equal(regime_of_release("4.9.0"), REGIME_B);
+	assert_int_equal(regime_of_release("5.0.21"), REGIME_B);
+	assert_int_equal(regime_of_release("5.1.0"), REGIME_C);
+	assert_int_equal(regime_of_release("6.18.44-fc-v595"), REGIME_C);
+	assert_int_equal(regime_of_release("unknown"), REGIME_UNKNOWN);
+}
+
+static void test_reproduce(void **state)
+{
+	(void)state;
+	struct acell c = make("x", OUTCOME_OK, true, 0, 0);
+	c.flags = SPLICE_F_NONBLOCK | SPLICE_F_MOVE;
+	c.payload = 25000;
+	char cmd[512];
+	reproduce_command(&c, cmd, sizeof cmd);
+	assert_string_equal(cmd, "build/splicelab -s drain -t tcp4 -p 64K -n 25000 -c 1M -f "
+				 "NONBLOCK+MOVE --pipe-nonblock on --src-nonblock off "
+				 "--dst-nonblock off -l busy --sender one --head-start 256K");
+	c.profile = (char *)"go1.20";
+	c.pipe_req = 0;
+	reproduce_command(&c, cmd, sizeof cmd);
+	assert_string_equal(cmd, "build/splicelab -P go1.20 -s drain -t tcp4 -n 25000 --sender "
+				 "one --head-start 256K");
+}
+
+static void test_text_pieces(void **state)
+{
+	(void)state;
+	char buf[256];
+	frame_name("pipe_wait_writable+0xdc/0x130", buf, sizeof buf);
+	assert_string_equal(buf, "pipe_wait_writable");
+	frame_name("[<0>] pipe_wait+0x6f/0xc0", buf, sizeof buf);
+	assert_string_equal(buf, "pipe_wait");
+	group_key("drain,tcp4,pipe=4K,payload=16K,chunk=1M,flags=none", buf, sizeof buf);
+	assert_string_equal(buf, "drain,tcp4,chunk=1M,flags=none");
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	wrap(out, "- ", "  ", "aaaa bbbb cccc dddd eeee", 11);
+	fclose(out);
+	assert_string_equal(text, "- aaaa bbbb\n  cccc dddd\n  eeee\n");
+	free(text);
+
+	size_t used = 0;
+	appendf(buf, 8, &used, "%s", "abc");
+	appendf(buf, 8, &used, "%s", "defghij");
+	assert_string_equal(buf, "abcdefg");
+	assert_int_equal(used, 8);
+}
+
+static void test_join(void **state)
+{
+	(void)state;
+	struct acell a[2] = {make("x", OUTCOME_OK, false, 0, 0),
+			     make("y", OUTCOME_BLOCKED, false, 0, entry)};
+	struct acell b[2] = {make("y", OUTCOME_OK, false, 0, 0), make("z", OUTCOME_OK, false, 0, 0)};
+	struct run runs[2] = {{.cells = a, .ncells = 2, .label = "A"},
+			      {.cells = b, .ncells = 2, .label = "B"}};
+	struct joined joined;
+	assert_int_equal(join_runs(&joined, runs, 2), 0);
+	assert_int_equal(joined.nrows, 3);
+	assert_string_equal(joined.rows[0].id, "x");
+	assert_string_equal(joined.rows[2].id, "z");
+	assert_true(joined.rows[0].partial);
+	assert_true(joined.rows[1].divergent);
+	assert_false(joined.rows[1].partial);
+	assert_int_equal(joined.ndivergent, 3);
+	assert_int_equal(joined.npartial, 2);
+	assert_int_equal(join_find(&joined, "y"), 1);
+	assert_int_equal(join_find(&joined, "nope"), -1);
+	assert_ptr_equal(join_cell(&joined, 1, 1), &b[0]);
+	assert_null(join_cell(&joined, 2, 0));
+	size_t rows[4];
+	assert_int_equal(join_pick(&joined, rows, 2), 2);
+	assert_int_equal(rows[0], 0);
+	join_free(&joined);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_regimes),	  cmocka_unit_test(test_release),
+		cmocka_unit_test(test_reproduce), cmocka_unit_test(test_text_pieces),
+		cmocka_unit_test(test_join),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
