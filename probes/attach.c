@@ -1,0 +1,330 @@
+/* How the probes attach is decided by trying, never by the kernel version:
+ * a kernel either loads and attaches the fentry set or it does not. */
+#include "attach.h"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "skeleton.h"
+
+const char *const probe_fn_names[FN_COUNT] = {
+	[FN_SPLICE_TO_PIPE] = "splice_to_pipe",
+	[FN_WAIT_FOR_SPACE] = "wait_for_space",
+	[FN_PIPE_WAIT] = "pipe_wait",
+	[FN_PIPE_WAIT_WRITABLE] = "pipe_wait_writable",
+	[FN_DO_SPLICE_TO] = "do_splice_to",
+	[FN_VFS_SPLICE_READ] = "vfs_splice_read",
+	[FN_DO_SPLICE_READ] = "do_splice_read",
+	[FN_TCP_SPLICE_READ] = "tcp_splice_read",
+};
+
+#define KERNEL_BTF "/sys/kernel/btf/vmlinux"
+
+/* What the running kernel says about each function, before loading anything. */
+struct kernel_view {
+	struct btf *btf;
+	bool in_kallsyms[FN_COUNT];
+	char clone[FN_COUNT][256]; /* "name.isra.0" when only a clone is listed */
+	bool kallsyms_read;
+};
+
+static void read_kallsyms(struct kernel_view *view)
+{
+	FILE *file = fopen("/proc/kallsyms", "r");
+	char line[512];
+	if (!file)
+		return;
+	view->kallsyms_read = true;
+	while (fgets(line, sizeof line, file)) {
+		char type, name[256];
+		if (sscanf(line, "%*s %c %255s", &type, name) != 2)
+			continue;
+		for (int fn = 0; fn < FN_COUNT; fn++) {
+			size_t len = strlen(probe_fn_names[fn]);
+			if (strncmp(name, probe_fn_names[fn], len) != 0)
+				continue;
+			if (name[len] == '\0')
+				view->in_kallsyms[fn] = true;
+			else if (name[len] == '.' && !view->clone[fn][0])
+				snprintf(view->clone[fn], sizeof view->clone[fn], "%s", name);
+		}
+	}
+	fclose(file);
+}
+
+static bool btf_has_func(const struct btf *btf, const char *name)
+{
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
+/* Whether a struct or union (or an anonymous one inside it: head and tail
+ * sit in one from 6.x) has the member. */
+static bool members_have(const struct btf *btf, const struct btf_type *type, const char *member,
+			 int depth)
+{
+	if (depth > 3 || !(btf_is_struct(type) || btf_is_union(type)))
+		return false;
+	const struct btf_member *m = btf_members(type);
+	for (int i = 0; i < btf_vlen(type); i++, m++) {
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		if (name && strcmp(name, member) == 0)
+			return true;
+		if ((!name || !*name) &&
+		    members_have(btf, btf__type_by_id(btf, m->type), member, depth + 1))
+			return true;
+	}
+	return false;
+}
+
+static bool btf_struct_has(const struct btf *btf, const char *type, const char *member)
+{
+	int id = btf ? btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT) : -1;
+	return id > 0 && members_have(btf, btf__type_by_id(btf, id), member, 0);
+}
+
+int parse_attach_mode(const char *text, enum attach_mode *mode)
+{
+	static const char *const names[] = {"auto", "fentry", "kprobe"};
+	for (int i = 0; i < 3; i++)
+		if (strcmp(text, names[i]) == 0) {
+			*mode = (enum attach_mode)i;
+			return 0;
+		}
+	return -1;
+}
+
+struct attempt {
+	struct splice_probe_bpf *skel;
+	struct bpf_link *links[FN_COUNT][2];
+	json_t *attached;
+	json_t *not_attached;
+	char why[512]; /* why the attempt failed as a whole */
+};
+
+static void attempt_free(struct attempt *attempt)
+{
+	for (int fn = 0; fn < FN_COUNT; fn++)
+		for (int end = 0; end < 2; end++)
+			bpf_link__destroy(attempt->links[fn][end]);
+	splice_probe_bpf__destroy(attempt->skel);
+	json_decref(attempt->attached);
+	json_decref(attempt->not_attached);
+	memset(attempt, 0, sizeof *attempt);
+}
+
+static struct bpf_program *program(struct splice_probe_bpf *skel, const char *kind, int fn)
+{
+	char name[64];
+	snprintf(name, sizeof name, "%s_%s", kind, probe_fn_names[fn]);
+	return bpf_object__find_program_by_name(skel->obj, name);
+}
+
+static void not_attached(struct attempt *attempt, int fn, const char *why)
+{
+	json_array_append_new(attempt->not_attached,
+			      json_pack("{s:s, s:s}", "fn", probe_fn_names[fn], "why", why));
+}
+
+/* Why fn cannot be traced in this mode before trying, or NULL. */
+static const char *absent_why(const struct kernel_view *view, bool fentry, int fn, char *buf,
+			      size_t size)
+{
+	if (fentry) {
+		if (btf_has_func(view->btf, probe_fn_names[fn]))
+			return NULL;
+		return view->in_kallsyms[fn] ? "in /proc/kallsyms but not in the kernel's BTF"
+					     : "not in this kernel (absent or inlined; not in BTF)";
+	}
+	if (view->in_kallsyms[fn])
+		return NULL;
+	if (view->clone[fn][0]) {
+		snprintf(buf, size, "only a compiler clone (%s) is in /proc/kallsyms",
+			 view->clone[fn]);
+		return buf;
+	}
+	return view->kallsyms_read ? "not in this kernel (absent or inlined; not in /proc/kallsyms)"
+				   : "/proc/kallsyms unreadable";
+}
+
+static int try_mode(bool fentry, const struct attach_opts *opts, const struct kernel_view *view,
+		    bool ringbuf, struct attempt *attempt)
+{
+	const char *entry_kind = fentry ? "fentry" : "kprobe";
+	const char *exit_kind = fentry ? "fexit" : "kretprobe";
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
+	bool wanted[FN_COUNT];
+	char buf[384];
+
+	attempt->attached = json_array();
+	attempt->not_attached = json_array();
+	attempt->skel = open_skeleton(&open_opts);
+	if (!attempt->skel) {
+		snprintf(attempt->why, sizeof attempt->why, "open: %s", strerror(errno));
+		return -1;
+	}
+	static const char *const kinds[] = {"fentry", "fexit", "kprobe", "kretprobe"};
+	for (int fn = 0; fn < FN_COUNT; fn++) {
+		const char *why = absent_why(view, fentry, fn, buf, sizeof buf);
+		wanted[fn] = why == NULL;
+		if (why)
+			not_attached(attempt, fn, why);
+		for (int k = 0; k < 4; k++) {
+			bool ours = strcmp(kinds[k], entry_kind) == 0 || strcmp(kinds[k], exit_kind) == 0;
+			bpf_program__set_autoload(program(attempt->skel, kinds[k], fn),
+						  ours && wanted[fn]);
+		}
+	}
+	if (!wanted[FN_SPLICE_TO_PIPE]) {
+		snprintf(attempt->why, sizeof attempt->why, "splice_to_pipe: %s",
+			 absent_why(view, fentry, FN_SPLICE_TO_PIPE, buf, sizeof buf));
+		return -1;
+	}
+	bpf_map__set_autocreate(attempt->skel->maps.records_ringbuf, ringbuf);
+	int err = splice_probe_bpf__load(attempt->skel);
+	if (err) {
+		snprintf(attempt->why, sizeof attempt->why, "load refused: %s", strerror(-err));
+		return -1;
+	}
+	__u32 zero = 0;
+	if (bpf_map__update_elem(attempt->skel->maps.probe_config_map, &zero, sizeof zero, &opts->config,
+				 sizeof opts->config, 0)) {
+		snprintf(attempt->why, sizeof attempt->why, "config map: %s", strerror(errno));
+		return -1;
+	}
+	for (int fn = 0; fn < FN_COUNT; fn++) {
+		if (!wanted[fn])
+			continue;
+		/* The exit first, so no call is seen entering without its return. */
+		struct bpf_link *exit_link = bpf_program__attach(program(attempt->skel, exit_kind, fn));
+		int exit_err = exit_link ? 0 : errno;
+		struct bpf_link *entry_link =
+			exit_link ? bpf_program__attach(program(attempt->skel, entry_kind, fn)) : NULL;
+		if (!entry_link) {
+			int e = exit_link ? errno : exit_err;
+			bpf_link__destroy(exit_link);
+			snprintf(buf, sizeof buf, "%s attach refused: %s",
+				 exit_link ? entry_kind : exit_kind, strerror(e));
+			not_attached(attempt, fn, buf);
+			if (fn == FN_SPLICE_TO_PIPE) {
+				snprintf(attempt->why, sizeof attempt->why, "splice_to_pipe: %s", buf);
+				return -1;
+			}
+			continue;
+		}
+		attempt->links[fn][0] = entry_link;
+		attempt->links[fn][1] = exit_link;
+		json_array_append_new(attempt->attached, json_pack("{s:s, s:s}", "fn",
+								   probe_fn_names[fn], "kind",
+								   entry_kind));
+		json_array_append_new(attempt->attached, json_pack("{s:s, s:s}", "fn",
+								   probe_fn_names[fn], "kind",
+								   exit_kind));
+	}
+	return 0;
+}
+
+static json_t *not_verified(const struct kernel_view *view, bool ringbuf, bool fentry)
+{
+	json_t *list = json_array();
+	if (btf_struct_has(view->btf, "pipe_inode_info", "head"))
+		json_array_append_new(list, json_string("the pre-5.5 pipe layout (nrbufs, curbuf, "
+							"buffers): not exercised on this kernel"));
+	else
+		json_array_append_new(list, json_string("the 5.5+ pipe layout (head, tail, "
+							"max_usage): not exercised on this kernel"));
+	if (ringbuf)
+		json_array_append_new(list, json_string("the perf buffer path (kernels before 5.8): "
+							"not exercised on this kernel"));
+	if (fentry)
+		json_array_append_new(list, json_string("kprobe attach: not exercised in this run "
+							"(--mode kprobe)"));
+	json_array_append_new(list, json_string("kernels without global data or bounded loops "
+						"(before 5.2/5.3): verifier not exercised here"));
+	return list;
+}
+
+int attach_probes(const struct attach_opts *opts, struct attached *out)
+{
+	struct kernel_view view = {0};
+	char reason[1200] = "";
+	const char *btf_from = opts->btf_path ? opts->btf_path : KERNEL_BTF;
+	memset(out, 0, sizeof *out);
+
+	view.btf = opts->btf_path ? btf__parse(opts->btf_path, NULL) : btf__load_vmlinux_btf();
+	if (!view.btf) {
+		struct utsname uts;
+		uname(&uts);
+		if (opts->btf_path)
+			snprintf(reason, sizeof reason, "cannot read BTF from %s: %s",
+				 opts->btf_path, strerror(errno));
+		else
+			snprintf(reason, sizeof reason,
+				 "this kernel has no BTF (no %s): pass --btf FILE with the BTF of "
+				 "kernel %s (BTFHub, or pahole --btf_encode_detached)",
+				 KERNEL_BTF, uts.release);
+		out->report = json_pack("{s:s, s:s}", "mode", "none", "reason", reason);
+		return -1;
+	}
+	read_kallsyms(&view);
+	/* The kernel side chooses by the same test (bpf_core_type_exists). */
+	bool ringbuf = btf__find_by_name_kind(view.btf, "bpf_ringbuf", BTF_KIND_STRUCT) > 0;
+
+	struct attempt attempt = {0};
+	bool fentry = false;
+	int rc = -1;
+	/* fentry needs the running kernel's own BTF: a --btf file cannot give
+	 * trampolines their target. */
+	if (opts->mode != MODE_KPROBE && !opts->btf_path) {
+		rc = try_mode(true, opts, &view, ringbuf, &attempt);
+		if (rc == 0) {
+			fentry = true;
+			snprintf(reason, sizeof reason,
+				 "fentry/fexit loaded and attached: this kernel has BPF trampolines");
+		} else {
+			snprintf(reason, sizeof reason, "fentry: %s", attempt.why);
+			attempt_free(&attempt);
+		}
+	}
+	if (rc != 0 && opts->mode != MODE_FENTRY) {
+		rc = try_mode(false, opts, &view, ringbuf, &attempt);
+		size_t used = strlen(reason);
+		snprintf(reason + used, sizeof reason - used, "%skprobe: %s", used ? "; " : "",
+			 rc == 0 ? "kprobe/kretprobe attached" : attempt.why);
+		if (rc != 0)
+			attempt_free(&attempt);
+	}
+	if (rc != 0) {
+		out->report = json_pack("{s:s, s:s, s:s}", "mode", "none", "reason", reason, "btf",
+					btf_from);
+		btf__free(view.btf);
+		return -1;
+	}
+	out->skel = attempt.skel;
+	out->ringbuf = ringbuf;
+	memcpy(out->links, attempt.links, sizeof out->links);
+	bool old_layout = !btf_struct_has(view.btf, "pipe_inode_info", "head") &&
+			  btf_struct_has(view.btf, "pipe_inode_info", "nrbufs");
+	out->report = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:o}", "mode",
+				fentry ? "fentry" : "kprobe", "reason", reason, "attached",
+				attempt.attached, "not_attached", attempt.not_attached,
+				"pipe_layout", old_layout ? "nrbufs" : "head_tail", "btf", btf_from,
+				"buffer", ringbuf ? "ringbuf" : "perfbuf", "not_verified",
+				not_verified(&view, ringbuf, fentry));
+	btf__free(view.btf);
+	return 0;
+}
+
+void detach_probes(struct attached *probes)
+{
+	for (int fn = 0; fn < FN_COUNT; fn++)
+		for (int end = 0; end < 2; end++)
+			bpf_link__destroy(probes->links[fn][end]);
+	splice_probe_bpf__destroy(probes->skel);
+	json_decref(probes->report);
+	memset(probes, 0, sizeof *probes);
+}

@@ -1,0 +1,189 @@
+#include "records.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attach.h"
+
+int record_log_add(struct record_log *log, const struct probe_record *rec)
+{
+	if (log->count == log->capacity) {
+		size_t capacity = log->capacity ? log->capacity * 2 : 4096;
+		struct probe_record *items = realloc(log->items, capacity * sizeof *items);
+		if (!items)
+			return -1;
+		log->items = items;
+		log->capacity = capacity;
+	}
+	log->items[log->count++] = *rec;
+	log->calls += 1 + (unsigned long long)rec->folded_before;
+	return 0;
+}
+
+void record_log_free(struct record_log *log)
+{
+	free(log->items);
+	memset(log, 0, sizeof *log);
+}
+
+static bool is_wait(unsigned int fn)
+{
+	return fn == FN_WAIT_FOR_SPACE || fn == FN_PIPE_WAIT || fn == FN_PIPE_WAIT_WRITABLE;
+}
+
+/* One line of the output: a record's entry or exit. */
+struct line {
+	unsigned long long ts_ns;
+	size_t record;
+	int exit;
+};
+
+static int line_order(const void *a, const void *b)
+{
+	const struct line *x = a, *y = b;
+	if (x->ts_ns != y->ts_ns)
+		return x->ts_ns < y->ts_ns ? -1 : 1;
+	if (x->record != y->record)
+		return x->record < y->record ? -1 : 1;
+	return x->exit - y->exit;
+}
+
+/* Kernel addresses never leave the tool: each (process, pipe) gets a small
+ * id in order of first appearance. Open addressing; ids fit the table. */
+struct pipe_ids {
+	unsigned long long *keys;
+	unsigned int *ids;
+	size_t size;
+	unsigned int next;
+};
+
+static unsigned int pipe_id(struct pipe_ids *table, unsigned int pid, unsigned long long addr)
+{
+	unsigned long long key = addr ^ ((unsigned long long)pid << 48) ^ pid;
+	size_t slot = (size_t)((key * 0x9e3779b97f4a7c15ull) >> 20) & (table->size - 1);
+	while (table->keys[slot] && table->keys[slot] != key)
+		slot = (slot + 1) & (table->size - 1);
+	if (!table->keys[slot]) {
+		table->keys[slot] = key;
+		table->ids[slot] = ++table->next;
+	}
+	return table->ids[slot];
+}
+
+static json_t *state_field(unsigned char have, unsigned char bit, unsigned long long value)
+{
+	return (have & bit) ? json_integer((json_int_t)value) : json_null();
+}
+
+static json_t *line_json(const struct probe_record *rec, int exit, unsigned int pipe)
+{
+	const struct pipe_state *st = exit ? &rec->at_exit : &rec->at_entry;
+	unsigned char pipe_bit = exit ? HAVE_EXIT_PIPE : HAVE_ENTRY_PIPE;
+	unsigned char bytes_bit = exit ? HAVE_BYTES_EXIT : HAVE_BYTES_ENTRY;
+	json_t *line = json_pack(
+		"{s:I, s:i, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "ts_ns",
+		(json_int_t)(exit ? rec->exit_ns : rec->entry_ns), "pid", (int)rec->pid, "tid",
+		(int)rec->tid, "fn", probe_fn_names[rec->fn < FN_COUNT ? rec->fn : 0], "phase",
+		exit ? "exit" : "entry", "pipe", pipe ? json_integer(pipe) : json_null(),
+		"slots_used", state_field(rec->have, pipe_bit, st->slots_used), "slots_total",
+		state_field(rec->have, pipe_bit, st->slots_total), "bytes_in_pipe",
+		state_field(rec->have, bytes_bit, st->bytes), "len",
+		state_field(rec->have, HAVE_LEN, rec->len), "flags",
+		state_field(rec->have, HAVE_FLAGS, rec->flags));
+	if (rec->fn == FN_SPLICE_TO_PIPE)
+		json_object_set_new(line, "pages", state_field(rec->have, HAVE_PAGES, rec->pages));
+	if (exit) {
+		json_object_set_new(line, "ret", json_integer(rec->ret));
+		if (is_wait(rec->fn))
+			json_object_set_new(line, "wait_ns",
+					    json_integer((json_int_t)(rec->exit_ns - rec->entry_ns)));
+		json_object_set_new(line, "folded_before", json_integer(rec->folded_before));
+	}
+	return line;
+}
+
+static int write_lines(const struct record_log *log, FILE *out)
+{
+	size_t nlines = 0;
+	struct line *lines = malloc((log->count * 2 + 1) * sizeof *lines);
+	struct pipe_ids table = {0};
+	table.size = 1024;
+	while (table.size < log->count * 2)
+		table.size *= 2;
+	table.keys = calloc(table.size, sizeof *table.keys);
+	table.ids = calloc(table.size, sizeof *table.ids);
+	int rc = (!lines || !table.keys || !table.ids) ? -1 : 0;
+	for (size_t i = 0; rc == 0 && i < log->count; i++) {
+		lines[nlines++] = (struct line){log->items[i].entry_ns, i, 0};
+		if (log->items[i].have & HAVE_EXIT)
+			lines[nlines++] = (struct line){log->items[i].exit_ns, i, 1};
+	}
+	if (rc == 0)
+		qsort(lines, nlines, sizeof *lines, line_order);
+	for (size_t i = 0; rc == 0 && i < nlines; i++) {
+		const struct probe_record *rec = &log->items[lines[i].record];
+		unsigned int pipe = rec->pipe ? pipe_id(&table, rec->pid, rec->pipe) : 0;
+		json_t *line = line_json(rec, lines[i].exit, pipe);
+		if (!line || json_dumpf(line, out, JSON_COMPACT) < 0 || fputc('\n', out) == EOF)
+			rc = -1;
+		json_decref(line);
+	}
+	free(lines);
+	free(table.keys);
+	free(table.ids);
+	return rc;
+}
+
+int record_log_write(const struct record_log *log, const char *path)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return -1;
+	FILE *out = fdopen(fd, "w");
+	if (!out) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	int rc = write_lines(log, out);
+	if (fclose(out) != 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) == 0)
+		return 0;
+	int saved = errno;
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
+void record_print(FILE *out, const struct probe_record *rec)
+{
+	fprintf(out, "%llu.%06llu %6u/%-6u %-18s", rec->entry_ns / 1000000000ull,
+		rec->entry_ns / 1000 % 1000000, rec->pid, rec->tid,
+		probe_fn_names[rec->fn < FN_COUNT ? rec->fn : 0]);
+	if (rec->have & HAVE_ENTRY_PIPE)
+		fprintf(out, " slots %u->", rec->at_entry.slots_used);
+	if (rec->have & HAVE_EXIT_PIPE)
+		fprintf(out, "%u/%u", rec->at_exit.slots_used, rec->at_exit.slots_total);
+	if (rec->have & HAVE_BYTES_EXIT)
+		fprintf(out, " bytes %llu", rec->at_exit.bytes);
+	if (rec->have & HAVE_LEN)
+		fprintf(out, " len %llu", rec->len);
+	if (rec->have & HAVE_EXIT)
+		fprintf(out, " ret %lld %.3f ms", rec->ret,
+			(double)(rec->exit_ns - rec->entry_ns) / 1e6);
+	else
+		fprintf(out, " (still inside)");
+	if (rec->folded_before)
+		fprintf(out, " (+%u identical before)", rec->folded_before);
+	fputc('\n', out);
+}

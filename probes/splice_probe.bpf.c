@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel side of splicelab-probe: pipe occupancy at each step of a
+ * socket->pipe splice, for the processes under test only.
+ *
+ * Every function has a kprobe/kretprobe pair and an fentry/fexit pair; the
+ * loader loads one set (fentry where the kernel has trampolines) and only
+ * the functions this kernel has. Written for old verifiers too (see
+ * ../shared/reference/old-kernel-bpf.md): no global data, no bounded loops,
+ * field-existence checks compared with a constant, every CO-RE read into a
+ * zeroed destination, records built on the stack. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "splice_probe.h"
+
+#define EAGAIN 11
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* The pipe layout up to 5.4: occupancy nrbufs from curbuf, capacity buffers. */
+struct pipe_inode_info___old {
+	unsigned int nrbufs;
+	unsigned int curbuf;
+	unsigned int buffers;
+	struct pipe_buffer *bufs;
+} __attribute__((preserve_access_index));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct probe_config);
+} probe_config_map SEC(".maps");
+
+/* Sized for a full default matrix: a few threads per cell, a few functions. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct call_key);
+	__type(value, struct call_state);
+} call_states SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, COUNTER_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* The loader creates one of these two: the ring buffer from 5.8, the perf
+ * event array before. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} records_ringbuf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} records_perfbuf SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *value = bpf_map_lookup_elem(&counters, &which);
+	if (value)
+		__sync_fetch_and_add(value, 1);
+}
+
+static __always_inline bool traced(void)
+{
+	__u32 zero = 0;
+	struct probe_config *cfg = bpf_map_lookup_elem(&probe_config_map, &zero);
+	if (!cfg)
+		return false;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (tgid == cfg->self_tgid)
+		return false;
+	if (cfg->tgid && tgid != cfg->tgid)
+		return false;
+	if (cfg->parent_tgid) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		struct task_struct *parent = NULL;
+		__u32 parent_tgid = 0;
+		bpf_core_read(&parent, sizeof(parent), &task->real_parent);
+		bpf_core_read(&parent_tgid, sizeof(parent_tgid), &parent->tgid);
+		if (parent_tgid != cfg->parent_tgid)
+			return false;
+	}
+	return true;
+}
+
+/* Occupancy, capacity and bytes of the pipe, from whichever layout this
+ * kernel has. */
+static __always_inline void read_pipe(struct pipe_inode_info *pipe, struct pipe_state *state,
+				      unsigned char *have, unsigned char have_pipe,
+				      unsigned char have_bytes)
+{
+	__u32 used = 0, total = 0, first = 0, ring = 0;
+	struct pipe_buffer *bufs = NULL;
+
+	if (!pipe)
+		return;
+	if (bpf_core_field_exists(pipe->head) == 1) {
+		__u32 head = 0, tail = 0;
+		bpf_core_read(&head, sizeof(head), &pipe->head);
+		bpf_core_read(&tail, sizeof(tail), &pipe->tail);
+		bpf_core_read(&total, sizeof(total), &pipe->max_usage);
+		bpf_core_read(&ring, sizeof(ring), &pipe->ring_size);
+		bpf_core_read(&bufs, sizeof(bufs), &pipe->bufs);
+		used = head - tail;
+		first = tail;
+	}
+	if (bpf_core_field_exists(((struct pipe_inode_info___old *)pipe)->nrbufs) == 1) {
+		struct pipe_inode_info___old *old = (void *)pipe;
+		bpf_core_read(&used, sizeof(used), &old->nrbufs);
+		bpf_core_read(&first, sizeof(first), &old->curbuf);
+		bpf_core_read(&total, sizeof(total), &old->buffers);
+		bpf_core_read(&bufs, sizeof(bufs), &old->bufs);
+		ring = total;
+	}
+	if (!total || !ring)
+		return;
+	state->slots_used = used;
+	state->slots_total = total;
+	*have |= have_pipe;
+	if (used > PROBE_MAX_SLOTS || !bufs)
+		return;
+
+	__u64 bytes = 0;
+#pragma unroll
+	for (__u32 i = 0; i < PROBE_MAX_SLOTS; i++) {
+		if (i >= used)
+			break;
+		__u32 len = 0;
+		bpf_core_read(&len, sizeof(len), &bufs[(first + i) & (ring - 1)].len);
+		bytes += len;
+	}
+	state->bytes = bytes;
+	*have |= have_bytes;
+}
+
+static __always_inline void send(void *ctx, struct probe_record *rec)
+{
+	if (bpf_core_type_exists(struct bpf_ringbuf) == 1) {
+		if (bpf_ringbuf_output(&records_ringbuf, rec, sizeof(*rec), 0))
+			count(COUNTER_LOST);
+	}
+	if (bpf_core_type_exists(struct bpf_ringbuf) == 0)
+		bpf_perf_event_output(ctx, &records_perfbuf, BPF_F_CURRENT_CPU, rec, sizeof(*rec));
+}
+
+static __always_inline struct call_state *state_of(struct call_key *key)
+{
+	struct call_state *state = bpf_map_lookup_elem(&call_states, key);
+	if (state)
+		return state;
+	struct call_state fresh = {};
+	if (bpf_map_update_elem(&call_states, key, &fresh, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&call_states, key)) {
+		count(COUNTER_STATE_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&call_states, key);
+}
+
+/* Entry of any traced function: remember the call until it returns. */
+static __always_inline void on_call_entry(void *ctx, enum probe_fn fn, struct pipe_inode_info *pipe,
+				     __u64 len, __u32 flags, unsigned char have_args, __u32 pages)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct call_key key = {.tid = (__u32)pid_tgid, .fn = fn};
+	struct probe_record rec = {};
+
+	rec.entry_ns = bpf_ktime_get_ns();
+	rec.pipe = (__u64)pipe;
+	rec.len = len;
+	rec.flags = flags;
+	rec.pages = pages;
+	rec.pid = pid_tgid >> 32;
+	rec.tid = (__u32)pid_tgid;
+	rec.fn = fn;
+	rec.have = have_args;
+	read_pipe(pipe, &rec.at_entry, &rec.have, HAVE_ENTRY_PIPE, HAVE_BYTES_ENTRY);
+
+	struct call_state *state = state_of(&key);
+	if (!state)
+		return;
+	__builtin_memcpy(&state->pending, &rec, sizeof(rec));
+	state->active = 1;
+	(void)ctx;
+}
+
+/* Exit: send the call, or count it when it repeats the -EAGAIN just sent
+ * with the pipe unchanged (a busy retry loop). */
+static __always_inline void on_call_exit(void *ctx, enum probe_fn fn, long long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct call_key key = {.tid = (__u32)pid_tgid, .fn = fn};
+	struct call_state *state = bpf_map_lookup_elem(&call_states, &key);
+	struct probe_record rec = {};
+
+	if (!state || !state->active)
+		return;
+	__builtin_memcpy(&rec, &state->pending, sizeof(rec));
+	state->active = 0;
+	rec.exit_ns = bpf_ktime_get_ns();
+	rec.ret = ret;
+	rec.have |= HAVE_EXIT;
+	read_pipe((struct pipe_inode_info *)rec.pipe, &rec.at_exit, &rec.have, HAVE_EXIT_PIPE,
+		  HAVE_BYTES_EXIT);
+
+	__u32 again = ret == -EAGAIN && rec.at_entry.slots_used == rec.at_exit.slots_used;
+	if (again && state->sent_eagain) {
+		state->folded++;
+		__builtin_memcpy(&state->last_folded, &rec, sizeof(rec));
+		return;
+	}
+	rec.folded_before = state->folded;
+	state->folded = 0;
+	state->sent_eagain = again;
+	send(ctx, &rec);
+}
+
+/* A pipe wait is wanted only when it is the splice's own wait for space:
+ * inside splice_to_pipe (up to 4.8) or wait_for_space (4.9+). */
+static __always_inline bool inside_splice_write(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct call_key key = {.tid = tid, .fn = FN_SPLICE_TO_PIPE};
+	struct call_state *state = bpf_map_lookup_elem(&call_states, &key);
+	if (state && state->active)
+		return true;
+	key.fn = FN_WAIT_FOR_SPACE;
+	state = bpf_map_lookup_elem(&call_states, &key);
+	return state && state->active;
+}
+
+#define ARGS_LEN_FLAGS (HAVE_LEN | HAVE_FLAGS)
+
+/* kprobe / kretprobe set */
+
+SEC("kprobe/splice_to_pipe")
+int BPF_KPROBE(kprobe_splice_to_pipe, struct pipe_inode_info *pipe, struct splice_pipe_desc *spd)
+{
+	int pages = 0;
+	if (!traced())
+		return 0;
+	bpf_core_read(&pages, sizeof(pages), &spd->nr_pages);
+	on_call_entry(ctx, FN_SPLICE_TO_PIPE, pipe, 0, 0, HAVE_PAGES, (__u32)pages);
+	return 0;
+}
+
+SEC("kretprobe/splice_to_pipe")
+int BPF_KRETPROBE(kretprobe_splice_to_pipe, long ret)
+{
+	on_call_exit(ctx, FN_SPLICE_TO_PIPE, ret);
+	return 0;
+}
+
+SEC("kprobe/wait_for_space")
+int BPF_KPROBE(kprobe_wait_for_space, struct pipe_inode_info *pipe, unsigned int flags)
+{
+	if (traced())
+		on_call_entry(ctx, FN_WAIT_FOR_SPACE, pipe, 0, flags, HAVE_FLAGS, 0);
+	return 0;
+}
+
+SEC("kretprobe/wait_for_space")
+int BPF_KRETPROBE(kretprobe_wait_for_space, int ret)
+{
+	on_call_exit(ctx, FN_WAIT_FOR_SPACE, ret);
+	return 0;
+}
+
+SEC("kprobe/pipe_wait")
+int BPF_KPROBE(kprobe_pipe_wait, struct pipe_inode_info *pipe)
+{
+	if (traced() && inside_splice_write())
+		on_call_entry(ctx, FN_PIPE_WAIT, pipe, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/pipe_wait")
+int BPF_KRETPROBE(kretprobe_pipe_wait)
+{
+	on_call_exit(ctx, FN_PIPE_WAIT, 0);
+	return 0;
+}
+
+SEC("kprobe/pipe_wait_writable")
+int BPF_KPROBE(kprobe_pipe_wait_writable, struct pipe_inode_info *pipe)
+{
+	if (traced() && inside_splice_write())
+		on_call_entry(ctx, FN_PIPE_WAIT_WRITABLE, pipe, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("kretprobe/pipe_wait_writable")
+int BPF_KRETPROBE(kretprobe_pipe_wait_writable)
+{
+	on_call_exit(ctx, FN_PIPE_WAIT_WRITABLE, 0);
+	return 0;
+}
+
+/* The read steps share one signature: (in, ppos, pipe, len, flags). */
+#define READ_STEP_KPROBES(fn_name, fn_id)                                                         \
+	SEC("kprobe/" #fn_name)                                                                    \
+	int BPF_KPROBE(kprobe_##fn_name, void *in, void *ppos, struct pipe_inode_info *pipe,       \
+		       unsigned long len, unsigned int flags)                                      \
+	{                                                                                          \
+		if (traced())                                                                      \
+			on_call_entry(ctx, fn_id, pipe, len, flags, ARGS_LEN_FLAGS, 0);                 \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("kretprobe/" #fn_name)                                                                 \
+	int BPF_KRETPROBE(kretprobe_##fn_name, long ret)                                           \
+	{                                                                                          \
+		on_call_exit(ctx, fn_id, ret);                                                          \
+		return 0;                                                                          \
+	}
+
+READ_STEP_KPROBES(do_splice_to, FN_DO_SPLICE_TO)
+READ_STEP_KPROBES(vfs_splice_read, FN_VFS_SPLICE_READ)
+READ_STEP_KPROBES(do_splice_read, FN_DO_SPLICE_READ)
+READ_STEP_KPROBES(tcp_splice_read, FN_TCP_SPLICE_READ)
+
+/* fentry / fexit set: the same, through trampolines (5.5+). */
+
+SEC("fentry/splice_to_pipe")
+int BPF_PROG(fentry_splice_to_pipe, struct pipe_inode_info *pipe, struct splice_pipe_desc *spd)
+{
+	int pages = 0;
+	if (!traced())
+		return 0;
+	bpf_core_read(&pages, sizeof(pages), &spd->nr_pages);
+	on_call_entry(ctx, FN_SPLICE_TO_PIPE, pipe, 0, 0, HAVE_PAGES, (__u32)pages);
+	return 0;
+}
+
+SEC("fexit/splice_to_pipe")
+int BPF_PROG(fexit_splice_to_pipe, struct pipe_inode_info *pipe, struct splice_pipe_desc *spd,
+	     long ret)
+{
+	on_call_exit(ctx, FN_SPLICE_TO_PIPE, ret);
+	return 0;
+}
+
+SEC("fentry/wait_for_space")
+int BPF_PROG(fentry_wait_for_space, struct pipe_inode_info *pipe, unsigned int flags)
+{
+	if (traced())
+		on_call_entry(ctx, FN_WAIT_FOR_SPACE, pipe, 0, flags, HAVE_FLAGS, 0);
+	return 0;
+}
+
+SEC("fexit/wait_for_space")
+int BPF_PROG(fexit_wait_for_space, struct pipe_inode_info *pipe, unsigned int flags, int ret)
+{
+	on_call_exit(ctx, FN_WAIT_FOR_SPACE, ret);
+	return 0;
+}
+
+SEC("fentry/pipe_wait")
+int BPF_PROG(fentry_pipe_wait, struct pipe_inode_info *pipe)
+{
+	if (traced() && inside_splice_write())
+		on_call_entry(ctx, FN_PIPE_WAIT, pipe, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("fexit/pipe_wait")
+int BPF_PROG(fexit_pipe_wait, struct pipe_inode_info *pipe)
+{
+	on_call_exit(ctx, FN_PIPE_WAIT, 0);
+	return 0;
+}
+
+SEC("fentry/pipe_wait_writable")
+int BPF_PROG(fentry_pipe_wait_writable, struct pipe_inode_info *pipe)
+{
+	if (traced() && inside_splice_write())
+		on_call_entry(ctx, FN_PIPE_WAIT_WRITABLE, pipe, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("fexit/pipe_wait_writable")
+int BPF_PROG(fexit_pipe_wait_writable, struct pipe_inode_info *pipe)
+{
+	on_call_exit(ctx, FN_PIPE_WAIT_WRITABLE, 0);
+	return 0;
+}
+
+#define READ_STEP_FENTRY(fn_name, fn_id)                                                          \
+	SEC("fentry/" #fn_name)                                                                    \
+	int BPF_PROG(fentry_##fn_name, void *in, void *ppos, struct pipe_inode_info *pipe,         \
+		     unsigned long len, unsigned int flags)                                        \
+	{                                                                                          \
+		if (traced())                                                                      \
+			on_call_entry(ctx, fn_id, pipe, len, flags, ARGS_LEN_FLAGS, 0);                 \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("fexit/" #fn_name)                                                                     \
+	int BPF_PROG(fexit_##fn_name, void *in, void *ppos, struct pipe_inode_info *pipe,          \
+		     unsigned long len, unsigned int flags, long ret)                              \
+	{                                                                                          \
+		on_call_exit(ctx, fn_id, ret);                                                          \
+		return 0;                                                                          \
+	}
+
+READ_STEP_FENTRY(do_splice_to, FN_DO_SPLICE_TO)
+READ_STEP_FENTRY(vfs_splice_read, FN_VFS_SPLICE_READ)
+READ_STEP_FENTRY(do_splice_read, FN_DO_SPLICE_READ)
+READ_STEP_FENTRY(tcp_splice_read, FN_TCP_SPLICE_READ)

@@ -1,0 +1,409 @@
+/* splicelab-probe: pipe occupancy at each step of socket->pipe splices, from
+ * kernel probes, for chosen processes only. Standalone, or started by
+ * `splicelab --probe` (see repro/probe_session.c). */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "records.h"
+#include "skeleton.h"
+
+#define EXIT_USAGE 64
+#define EXIT_UNAVAILABLE 69
+
+static const char usage_text[] =
+	"usage: splicelab-probe [options]\n"
+	"\n"
+	"Traces splice_to_pipe, wait_for_space, the pipe waits inside a splice, the\n"
+	"read step (do_splice_to, vfs_splice_read or do_splice_read) and\n"
+	"tcp_splice_read, for the chosen processes only, and records the pipe's\n"
+	"occupancy (slots used and total, bytes) at each entry and exit.\n"
+	"\n"
+	"  -p, --pid PID       trace this process (tgid)\n"
+	"      --ppid PID      trace the children of PID (what splicelab --probe uses)\n"
+	"  -d, --duration S    stop after S seconds [until Ctrl-C, or until --pid exits]\n"
+	"      --json FILE     write the events as JSON lines to FILE (written when\n"
+	"                      tracing stops, in time order, atomically); without it,\n"
+	"                      one line per call on stdout as calls return\n"
+	"      --mode MODE     auto, fentry, kprobe [auto: fentry when this kernel loads\n"
+	"                      and attaches it, else kprobes]\n"
+	"      --btf FILE      the kernel's BTF when it has none of its own (CentOS 7,\n"
+	"                      most 4.x): BTFHub, or pahole --btf_encode_detached\n"
+	"      --list          attach, print what attached and what did not, and exit\n"
+	"      --ready-fd FD   write the attach report (one JSON line) to FD when ready,\n"
+	"                      and the counts (one more line) when done\n"
+	"  -q, --quiet         no summary on stderr\n"
+	"  -v, --verbose       libbpf's own messages on stderr\n"
+	"  -h, --help          this text\n"
+	"\n"
+	"Needs root (or CAP_BPF and CAP_PERFMON). One of --pid and --ppid is required.\n"
+	"Identical calls that return EAGAIN with the pipe unchanged (busy retry loops)\n"
+	"are counted, not recorded one by one (folded_before).\n"
+	"\n"
+	"Exit status: 0 traced; 64 bad usage; 69 probes cannot run on this kernel\n"
+	"(the reason on stderr, and on --ready-fd); 1 other failure.\n";
+
+struct options {
+	struct attach_opts attach;
+	double duration_s;
+	const char *json_path;
+	int ready_fd;
+	bool list, quiet, verbose;
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("splicelab-probe: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(" (see --help)\n", stderr);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+static int parse_pid(const char *text, unsigned int *pid)
+{
+	char *end;
+	errno = 0;
+	long value = strtol(text, &end, 10);
+	if (errno || *end || end == text || value <= 0 || value > 0x3fffffff)
+		return -1;
+	*pid = (unsigned int)value;
+	return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *opts)
+{
+	enum { OPT_PPID = 256, OPT_JSON, OPT_MODE, OPT_BTF, OPT_LIST, OPT_READY };
+	static const struct option long_options[] = {
+		{"pid", required_argument, NULL, 'p'},	{"ppid", required_argument, NULL, OPT_PPID},
+		{"duration", required_argument, NULL, 'd'},
+		{"json", required_argument, NULL, OPT_JSON},
+		{"mode", required_argument, NULL, OPT_MODE},
+		{"btf", required_argument, NULL, OPT_BTF},
+		{"list", no_argument, NULL, OPT_LIST},
+		{"ready-fd", required_argument, NULL, OPT_READY},
+		{"quiet", no_argument, NULL, 'q'},	{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},	{0},
+	};
+	int c;
+	char *end;
+	opts->ready_fd = -1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:d:qvh", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_pid(optarg, &opts->attach.config.tgid))
+				return usage_error("--pid %s: expected a process id", optarg);
+			break;
+		case OPT_PPID:
+			if (parse_pid(optarg, &opts->attach.config.parent_tgid))
+				return usage_error("--ppid %s: expected a process id", optarg);
+			break;
+		case 'd':
+			errno = 0;
+			opts->duration_s = strtod(optarg, &end);
+			if (errno || *end || end == optarg || !(opts->duration_s > 0) ||
+			    opts->duration_s > 86400)
+				return usage_error("--duration %s: expected seconds, 0 < S <= 86400",
+						   optarg);
+			break;
+		case OPT_JSON:
+			opts->json_path = optarg;
+			break;
+		case OPT_MODE:
+			if (parse_attach_mode(optarg, &opts->attach.mode))
+				return usage_error("--mode %s: expected auto, fentry or kprobe",
+						   optarg);
+			break;
+		case OPT_BTF:
+			if (access(optarg, R_OK))
+				return usage_error("--btf %s: %s", optarg, strerror(errno));
+			opts->attach.btf_path = optarg;
+			break;
+		case OPT_LIST:
+			opts->list = true;
+			break;
+		case OPT_READY: {
+			unsigned int fd;
+			if (parse_pid(optarg, &fd) || fd < 3)
+				return usage_error("--ready-fd %s: expected an open descriptor >= 3",
+						   optarg);
+			opts->ready_fd = (int)fd;
+			break;
+		}
+		case 'q':
+			opts->quiet = true;
+			break;
+		case 'v':
+			opts->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case ':':
+			return usage_error("%s needs a value", argv[optind - 1]);
+		default:
+			return usage_error("unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!opts->list && !opts->attach.config.tgid && !opts->attach.config.parent_tgid)
+		return usage_error("nothing to trace: give --pid or --ppid");
+	if (opts->attach.config.tgid && opts->attach.config.parent_tgid)
+		return usage_error("--pid and --ppid: give one");
+	if (opts->attach.btf_path && opts->attach.mode == MODE_FENTRY)
+		return usage_error("--btf with --mode fentry: fentry needs the kernel's own BTF");
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	(void)fmt;
+	(void)ap;
+	return 0;
+}
+
+static unsigned long long monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+static void write_line(int fd, json_t *doc)
+{
+	if (fd < 0)
+		return;
+	char *text = json_dumps(doc, JSON_COMPACT);
+	if (text) {
+		size_t len = strlen(text);
+		text[len] = '\n'; /* json_dumps leaves room for its NUL */
+		if (write(fd, text, len + 1) < 0 && errno != EPIPE)
+			perror("splicelab-probe: --ready-fd");
+		free(text);
+	}
+}
+
+struct collector {
+	struct record_log log;
+	unsigned long long perf_lost;
+	bool print;
+	bool out_of_memory;
+};
+
+static void collect(struct collector *col, const struct probe_record *rec)
+{
+	if (record_log_add(&col->log, rec))
+		col->out_of_memory = true;
+	if (col->print)
+		record_print(stdout, rec);
+}
+
+static int on_ringbuf(void *ctx, void *data, size_t size)
+{
+	if (size >= sizeof(struct probe_record))
+		collect(ctx, data);
+	return 0;
+}
+
+static void on_perfbuf(void *ctx, int cpu, void *data, __u32 size)
+{
+	(void)cpu;
+	if (size >= sizeof(struct probe_record))
+		collect(ctx, data);
+}
+
+static void on_perf_lost(void *ctx, int cpu, __u64 lost)
+{
+	(void)cpu;
+	((struct collector *)ctx)->perf_lost += lost;
+}
+
+/* Calls still inside a function, and the last of a run of folded -EAGAIN
+ * calls, are only in the kernel's map when tracing stops. */
+static void collect_pending(struct collector *col, struct splice_probe_bpf *skel)
+{
+	struct call_key key, next;
+	struct call_state state;
+	bool first = true;
+	while (bpf_map__get_next_key(skel->maps.call_states, first ? NULL : &key, &next,
+				     sizeof next) == 0) {
+		first = false;
+		key = next;
+		if (bpf_map__lookup_elem(skel->maps.call_states, &key, sizeof key, &state,
+					 sizeof state, 0))
+			continue;
+		if (state.folded) {
+			state.last_folded.folded_before = state.folded - 1;
+			collect(col, &state.last_folded);
+		}
+		if (state.active)
+			collect(col, &state.pending);
+	}
+}
+
+static unsigned long long counter_sum(struct splice_probe_bpf *skel, __u32 which)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0)
+		return 0;
+	__u64 *values = calloc((size_t)ncpus, sizeof *values);
+	unsigned long long sum = 0;
+	if (values && bpf_map__lookup_elem(skel->maps.counters, &which, sizeof which, values,
+					   sizeof *values * (size_t)ncpus, 0) == 0)
+		for (int i = 0; i < ncpus; i++)
+			sum += values[i];
+	free(values);
+	return sum;
+}
+
+static void print_list(const json_t *report)
+{
+	size_t i;
+	json_t *item;
+	printf("mode: %s\nreason: %s\n", json_string_value(json_object_get(report, "mode")),
+	       json_string_value(json_object_get(report, "reason")));
+	json_array_foreach(json_object_get(report, "attached"), i, item)
+		printf("attached      %-20s %s\n", json_string_value(json_object_get(item, "fn")),
+		       json_string_value(json_object_get(item, "kind")));
+	json_array_foreach(json_object_get(report, "not_attached"), i, item)
+		printf("not attached  %-20s %s\n", json_string_value(json_object_get(item, "fn")),
+		       json_string_value(json_object_get(item, "why")));
+	json_array_foreach(json_object_get(report, "not_verified"), i, item)
+		printf("not verified  %s\n", json_string_value(item));
+}
+
+static bool target_gone(const struct options *opts)
+{
+	return opts->attach.config.tgid && kill((pid_t)opts->attach.config.tgid, 0) && errno == ESRCH;
+}
+
+static int trace(const struct options *opts, struct attached *probes)
+{
+	struct collector col = {.print = !opts->json_path};
+	struct ring_buffer *ring = NULL;
+	struct perf_buffer *perf = NULL;
+	if (probes->ringbuf)
+		ring = ring_buffer__new(bpf_map__fd(probes->skel->maps.records_ringbuf), on_ringbuf,
+					&col, NULL);
+	else
+		perf = perf_buffer__new(bpf_map__fd(probes->skel->maps.records_perfbuf), 256,
+					on_perfbuf, on_perf_lost, &col, NULL);
+	if (!ring && !perf) {
+		fprintf(stderr, "splicelab-probe: cannot read the %s: %s\n",
+			probes->ringbuf ? "ring buffer" : "perf buffer", strerror(errno));
+		return 1;
+	}
+	write_line(opts->ready_fd, probes->report);
+	unsigned long long deadline =
+		opts->duration_s > 0 ? monotonic_ns() + (unsigned long long)(opts->duration_s * 1e9)
+				     : 0;
+	while (!stop_requested && (!deadline || monotonic_ns() < deadline) && !target_gone(opts)) {
+		int err = ring ? ring_buffer__poll(ring, 100) : perf_buffer__poll(perf, 100);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "splicelab-probe: reading events: %s\n", strerror(-err));
+			break;
+		}
+	}
+	if (ring)
+		ring_buffer__consume(ring);
+	else
+		perf_buffer__consume(perf);
+	collect_pending(&col, probes->skel);
+	ring_buffer__free(ring);
+	perf_buffer__free(perf);
+
+	unsigned long long lost = counter_sum(probes->skel, COUNTER_LOST) + col.perf_lost;
+	unsigned long long untracked = counter_sum(probes->skel, COUNTER_STATE_FULL);
+	int rc = 0;
+	if (col.out_of_memory) {
+		fprintf(stderr, "splicelab-probe: out of memory: events were dropped\n");
+		rc = 1;
+	}
+	if (opts->json_path && record_log_write(&col.log, opts->json_path)) {
+		fprintf(stderr, "splicelab-probe: cannot write %s: %s\n", opts->json_path,
+			strerror(errno));
+		rc = 1;
+	}
+	/* An entry with no exit is one line, not two. */
+	size_t lines = 0;
+	for (size_t i = 0; i < col.log.count; i++)
+		lines += (col.log.items[i].have & HAVE_EXIT) ? 2 : 1;
+	json_t *counts = json_pack("{s:I, s:I, s:I, s:I}", "events", (json_int_t)lines, "calls",
+				   (json_int_t)col.log.calls, "lost_events", (json_int_t)lost,
+				   "untracked_calls", (json_int_t)untracked);
+	write_line(opts->ready_fd, counts);
+	if (!opts->quiet)
+		fprintf(stderr,
+			"splicelab-probe: %zu events (%llu calls), %llu lost, %llu untracked%s%s\n",
+			lines, col.log.calls, lost, untracked, opts->json_path ? ", written to " : "",
+			opts->json_path ? opts->json_path : "");
+	json_decref(counts);
+	record_log_free(&col.log);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts = {0};
+	int rc = parse_options(argc, argv, &opts);
+	if (rc)
+		return rc;
+	libbpf_set_print(opts.verbose ? libbpf_print : libbpf_silent);
+	/* Kernels before 5.11 charge BPF maps to RLIMIT_MEMLOCK. */
+	struct rlimit unlimited = {RLIM_INFINITY, RLIM_INFINITY};
+	setrlimit(RLIMIT_MEMLOCK, &unlimited);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	unsigned long long start_ns = monotonic_ns();
+	struct attached probes;
+	opts.attach.config.self_tgid = (unsigned int)getpid();
+	rc = attach_probes(&opts.attach, &probes);
+	json_object_set_new(probes.report, "attach_ms",
+			    json_real((double)(monotonic_ns() - start_ns) / 1e6));
+	if (opts.list)
+		print_list(probes.report);
+	if (rc) {
+		write_line(opts.ready_fd, probes.report);
+		/* With --ready-fd the caller reports it; --list printed it. */
+		if (opts.ready_fd < 0 && !opts.list)
+			fprintf(stderr, "splicelab-probe: probes cannot run here: %s\n",
+				json_string_value(json_object_get(probes.report, "reason")));
+		json_decref(probes.report);
+		return EXIT_UNAVAILABLE;
+	}
+	rc = opts.list ? 0 : trace(&opts, &probes);
+	detach_probes(&probes);
+	return rc;
+}
