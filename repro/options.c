@@ -48,6 +48,7 @@ enum option_id {
 	OPT_CONFIG,
 	OPT_VIRT,
 	OPT_PROBE,
+	OPT_PROBE_MODE,
 	OPT_JSON,
 	OPT_LIST,
 	OPT_LIST_PROFILES,
@@ -79,6 +80,7 @@ static const struct option long_options[] = {
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"virt", required_argument, NULL, OPT_VIRT},
 	{"probe", no_argument, NULL, OPT_PROBE},
+	{"probe-mode", required_argument, NULL, OPT_PROBE_MODE},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"list", no_argument, NULL, OPT_LIST},
@@ -144,7 +146,13 @@ static const char usage_text[] =
 	"                         cell is read, 10 to 10000 [100]\n"
 	"      --cell-timeout MS  hard limit for one cell [20000]\n"
 	"  -r, --repeat N         run each cell N times and report every outcome [1]\n"
-	"      --probe            record kernel probes into OUT/events.jsonl\n"
+	"      --probe            record kernel probes into OUT/events.jsonl and a\n"
+	"                         `kernel` summary per cell (needs splicelab-probe\n"
+	"                         beside splicelab, root, and a kernel that allows\n"
+	"                         it; otherwise the matrix runs without, and\n"
+	"                         env.probes says why)\n"
+	"      --probe-mode MODE  auto, fentry or kprobe (implies --probe) [auto:\n"
+	"                         fentry where the kernel loads it, else kprobes]\n"
 	"      --virt KIND        recorded as env.virt: native, qemu-tcg, qemu-kvm\n"
 	"      --corrupt-at N     self-test: the sink flips the byte at offset N\n"
 	"  -h, --help             this text\n"
@@ -455,6 +463,12 @@ static int apply_option(struct options *options, int id, const char *name, const
 		return 0;
 	case OPT_PROBE:
 		options->probe = true;
+		return 0;
+	case OPT_PROBE_MODE:
+		if (strcmp(value, "auto") && strcmp(value, "fentry") && strcmp(value, "kprobe"))
+			return usage_error("--probe-mode: '%s' is not auto, fentry or kprobe", value);
+		options->probe = true;
+		options->probe_mode = value;
 		return 0;
 	case OPT_JSON:
 		options->json = true;

@@ -68,6 +68,7 @@ struct options {
 	bool list;
 	bool list_profiles;
 	bool probe;
+	const char *probe_mode; /* auto, fentry, kprobe (NULL: auto) */
 	enum color_mode color;
 	char **argv; /* as given, for params.argv */
 	int argc;

@@ -1,30 +1,190 @@
-/* Placeholder until probes/ provides the real session: says plainly that
- * this build has no probes, so --probe degrades to mode "none". */
+/* The probe tool runs as a child of the runner, so the runner never links
+ * libbpf and a refused probe never takes the matrix down. Every wait on it
+ * is bounded; it dies with the runner (parent-death signal). */
 #include "probe_session.h"
 
-struct probe_session *probe_session_start(const char *events_path, pid_t runner_pid,
-					  json_t **env_probes)
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cell.h"
+
+#define PROBE_TOOL "splicelab-probe"
+/* Loading and verifying the programs takes seconds in a TCG guest. */
+#define ATTACH_LIMIT_MS 60000
+/* Sorting and writing a large event log after the matrix. */
+#define FLUSH_LIMIT_MS 120000
+#define STATUS_FD 3
+
+struct probe_session {
+	pid_t pid;
+	int status_fd;
+	char buf[65536];
+	size_t used;
+};
+
+static json_t *none(const char *reason)
 {
-	(void)events_path;
-	(void)runner_pid;
-	*env_probes = json_pack("{s:s, s:s}", "mode", "none", "reason",
-				"this build of splicelab has no kernel probes");
+	return json_pack("{s:s, s:s}", "mode", "none", "reason", reason);
+}
+
+/* The probe tool installed next to this binary (build/, build/static/, bin/). */
+static int tool_path(char *path, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (len <= 0)
+		return -1;
+	self[len] = '\0';
+	char *slash = strrchr(self, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	if (snprintf(path, size, "%s/%s", self, PROBE_TOOL) >= (int)size)
+		return -1;
+	return access(path, X_OK);
+}
+
+/* One line from the tool's status pipe, waiting at most limit_ms. */
+static json_t *read_status(struct probe_session *session, int limit_ms)
+{
+	uint64_t deadline = monotonic_ns() + (uint64_t)limit_ms * 1000000u;
+	for (;;) {
+		char *newline = memchr(session->buf, '\n', session->used);
+		if (newline) {
+			*newline = '\0';
+			json_t *doc = json_loads(session->buf, 0, NULL);
+			size_t rest = session->used - (size_t)(newline + 1 - session->buf);
+			memmove(session->buf, newline + 1, rest);
+			session->used = rest;
+			return doc;
+		}
+		uint64_t now = monotonic_ns();
+		if (now >= deadline || session->used == sizeof session->buf - 1)
+			return NULL;
+		struct pollfd pfd = {.fd = session->status_fd, .events = POLLIN};
+		int ready = poll(&pfd, 1, (int)((deadline - now) / 1000000u) + 1);
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			return NULL;
+		ssize_t got = read(session->status_fd, session->buf + session->used,
+				   sizeof session->buf - 1 - session->used);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return NULL;
+		session->used += (size_t)got;
+	}
+}
+
+/* Reaps the tool within limit_ms, then kills it. Returns its exit status
+ * (or 128 + signal), -1 if it had to be killed. */
+static int reap(pid_t pid, int limit_ms)
+{
+	uint64_t deadline = monotonic_ns() + (uint64_t)limit_ms * 1000000u;
+	int status;
+	for (;;) {
+		pid_t got = waitpid(pid, &status, WNOHANG);
+		if (got == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (got < 0 && errno != EINTR)
+			return -1;
+		if (monotonic_ns() >= deadline) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			return -1;
+		}
+		usleep(10000);
+	}
+}
+
+static void end_session(struct probe_session *session)
+{
+	close(session->status_fd);
+	free(session);
+}
+
+struct probe_session *probe_session_start(const char *events_path, pid_t runner_pid,
+					  const char *mode, json_t **env_probes)
+{
+	char tool[PATH_MAX], ppid[32];
+	int status_pipe[2];
+	if (tool_path(tool, sizeof tool)) {
+		*env_probes = none("splicelab-probe is not installed next to splicelab "
+				   "(make builds it where libbpf and clang are available)");
+		return NULL;
+	}
+	struct probe_session *session = calloc(1, sizeof *session);
+	if (!session || pipe2(status_pipe, O_CLOEXEC)) {
+		free(session);
+		*env_probes = none("cannot start splicelab-probe: out of resources");
+		return NULL;
+	}
+	snprintf(ppid, sizeof ppid, "%d", (int)runner_pid);
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != runner_pid)
+			_exit(1);
+		if (dup2(status_pipe[1], STATUS_FD) < 0)
+			_exit(1);
+		int null_fd = open("/dev/null", O_WRONLY);
+		if (null_fd >= 0)
+			dup2(null_fd, STDOUT_FILENO);
+		execl(tool, tool, "--ppid", ppid, "--json", events_path, "--ready-fd", "3", "-q",
+		      "--mode", mode ? mode : "auto", (char *)NULL);
+		_exit(127);
+	}
+	close(status_pipe[1]);
+	if (pid < 0) {
+		close(status_pipe[0]);
+		free(session);
+		*env_probes = none("cannot start splicelab-probe: fork failed");
+		return NULL;
+	}
+	session->pid = pid;
+	session->status_fd = status_pipe[0];
+	json_t *report = read_status(session, ATTACH_LIMIT_MS);
+	const char *got = json_string_value(json_object_get(report, "mode"));
+	if (report && got && strcmp(got, "none") != 0) {
+		*env_probes = report;
+		return session;
+	}
+	if (!report) {
+		kill(pid, SIGKILL);
+		report = none("splicelab-probe did not report within 60 s (killed)");
+	}
+	reap(pid, 5000);
+	end_session(session);
+	*env_probes = report;
 	return NULL;
 }
 
 int probe_session_stop(struct probe_session *session, json_t *env_probes)
 {
-	(void)session;
-	(void)env_probes;
-	return 0;
-}
-
-int probe_session_join(const char *events_path, const struct probe_run *runs, size_t nruns,
-		       json_t *cells)
-{
-	(void)events_path;
-	(void)runs;
-	(void)nruns;
-	(void)cells;
-	return 0;
+	if (!session)
+		return 0;
+	kill(session->pid, SIGTERM);
+	json_t *counts = read_status(session, FLUSH_LIMIT_MS);
+	int status = reap(session->pid, 5000);
+	end_session(session);
+	if (!counts) {
+		json_object_set_new(env_probes, "error",
+				    json_string("splicelab-probe ended without its counts: "
+						"events.jsonl may be missing"));
+		return -1;
+	}
+	json_object_update(env_probes, counts);
+	json_decref(counts);
+	return status == 0 ? 0 : -1;
 }

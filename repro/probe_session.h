@@ -22,12 +22,12 @@ struct probe_run {
 	size_t cell; /* index into the cells array given to probe_session_join */
 };
 
-/* Starts the probes and waits (bounded) until they are attached. Returns NULL
+/* Starts the probes (mode: auto, fentry, kprobe; NULL is auto) and waits (bounded) until they are attached. Returns NULL
  * when probes cannot run here; then *env_probes says why (mode "none"). On
  * success *env_probes holds mode ("kprobe"/"fentry"), what attached and what
  * did not. *env_probes is always set to a new object owned by the caller. */
 struct probe_session *probe_session_start(const char *events_path, pid_t runner_pid,
-					  json_t **env_probes);
+					  const char *mode, json_t **env_probes);
 
 /* Detaches, flushes and reaps the probe tool (bounded). Adds lost-event counts
  * to env_probes. Returns 0 on success. Always frees the session. */

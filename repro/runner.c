@@ -232,6 +232,7 @@ struct run_verdict {
 	enum outcome outcome;
 	json_t *evidence;
 	double detected_after_ms; /* < 0: not a stuck outcome */
+	uint64_t end_ns;	  /* the verdict, before the cell was killed */
 };
 
 /* Returns true when the run has its verdict (the cell is then dead). */
@@ -243,6 +244,7 @@ static bool check_run(struct cell_run *run, const struct cell_params *params,
 	pid_t done = waitpid(run->pid, &status, WNOHANG);
 	uint64_t now = monotonic_ns();
 	verdict->detected_after_ms = -1;
+	verdict->end_ns = now;
 	if (done == run->pid) {
 		char buf[16];
 		if (WIFSIGNALED(status)) {
@@ -337,6 +339,7 @@ static bool check_run(struct cell_run *run, const struct cell_params *params,
 	free_snapshot(&snapshot);
 	uint64_t last_progress = atomic_load(&shared->last_progress_ns);
 	uint64_t verdict_at = monotonic_ns();
+	verdict->end_ns = verdict_at;
 	verdict->detected_after_ms =
 		last_progress && verdict_at > last_progress
 			? (double)(verdict_at - last_progress) / 1e6
@@ -450,7 +453,7 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 				i++;
 				continue;
 			}
-			uint64_t end_ns = monotonic_ns();
+			uint64_t end_ns = verdict.end_ns;
 			tally_run(&tallies[run->cell], &cells[run->cell], run, &verdict, end_ns);
 			outcome_counts[verdict.outcome]++;
 			if (runs_out && grow_runs(&runs, &runs_cap, nruns + 1) == 0)

@@ -1,0 +1,76 @@
+#!/bin/bash
+# Kernel probes inside Debian 12's 6.1 in TCG (this host refuses them), one
+# boot, both attach modes on the same cells:
+#   drain, flags none, plain 64 KiB pipe -> the pipe fills to its 16 slots,
+#     the relay is still inside wait_for_space / pipe_wait_writable when the
+#     cell is killed, and tcp_splice_read returned what the repro itself saw
+#     each call move;
+#   proxy, every profile -> occupancy never above capacity, every
+#     splice_to_pipe entry has its exit;
+#   fentry and kprobe give the same summaries (counts that depend on timing
+#     aside: which functions were called, fill level, capacity, unreturned).
+# shellcheck source=tests/lab/lib.sh
+. "$(dirname "$0")/lib.sh"
+need_tools
+need_qemu
+need_debian12
+[ -x "$top/$BUILD/static/splicelab-probe" ] || fail "$BUILD/static/splicelab-probe missing: run make"
+
+guest='for mode in fentry kprobe; do
+  splicelab-probe --list --mode $mode >list-$mode.txt 2>&1
+  splicelab -q --probe-mode $mode -o $mode-drain -s drain -p 64K -n 16M -f none
+  splicelab -q --probe-mode $mode -o $mode-proxy -P all -n 1M
+done'
+"$top/scripts/lab/vm-run.sh" -q --kernel-dir "$work/debian12" --accel tcg --timeout 400 \
+  --out "$work/vm" --cmd "$guest" --fetch list-fentry.txt --fetch list-kprobe.txt \
+  --fetch fentry-drain --fetch fentry-proxy --fetch kprobe-drain --fetch kprobe-proxy \
+  >"$work/vm.out" 2>&1 || fail "vm-run exited $?: $(tail -n 20 "$work/vm.out")"
+no_stray_qemu "after the guest"
+v=$work/vm
+
+for mode in fentry kprobe; do
+  grep -q "^mode: $mode$" "$v/list-$mode.txt" || fail "--list --mode $mode: $(head -n3 "$v/list-$mode.txt")"
+  grep -q "^attached  *splice_to_pipe  *$mode" "$v/list-$mode.txt" || fail "--list --mode $mode: splice_to_pipe not attached"
+  grep -q "^not attached  *pipe_wait " "$v/list-$mode.txt" || fail "--list --mode $mode: pipe_wait (gone in 5.9) not reported"
+  echo "ok - --list --mode $mode: splice_to_pipe attached, pipe_wait reported absent"
+
+  d=$v/$mode-drain
+  j() { jq -r "$1" "$d/matrix.json"; }
+  expect "$(j .env.probes.mode)" "$mode" "$mode drain: env.probes.mode"
+  expect "$(j .env.probes.lost_events)" 0 "$mode drain: lost events"
+  expect "$(j .env.probes.pipe_layout)" head_tail "$mode drain: pipe layout found by CO-RE"
+  expect "$(j '.cells[0].outcome')" blocked "$mode drain: outcome"
+  expect "$(j '.cells[0].kernel.slots_total')" 16 "$mode drain: capacity in slots (64 KiB pipe)"
+  expect "$(j '.cells[0].kernel.max_slots_used')" 16 "$mode drain: occupancy rose to capacity"
+  expect_gt "$(j '.cells[0].kernel.max_bytes_in_pipe')" 65536 "$mode drain: bytes in the full pipe"
+  expect "$(j '[.cells[0].kernel.unreturned[] | select(. == "wait_for_space" or . == "pipe_wait_writable")] | length > 0')" true \
+    "$mode drain: a wait for space entered and not left when the cell was killed"
+  expect "$(j '.cells[0].kernel.read_bytes_per_call == .cells[0].per_call_bytes')" true \
+    "$mode drain: bytes per tcp_splice_read = the repro's per-call bytes ($(j '.cells[0].per_call_bytes | join(",")'))"
+  expect_gt "$(j '.cells[0].kernel.calls.splice_to_pipe')" 0 "$mode drain: splice_to_pipe calls"
+  cell=$(j '.cells[0].id')
+  expect "$(jq -r --arg c "$cell" 'select(.cell != $c) | .cell' "$d/events.jsonl" | sort -u | tr '\n' ' ')" "" \
+    "$mode drain: events of other processes"
+  expect "$(jq -s '[.[] | .ts_ns] | . == sort' "$d/events.jsonl")" true "$mode drain: events in time order"
+
+  p=$v/$mode-proxy
+  expect "$(jq -r '[.cells[] | select(.outcome != "ok") | .id] | join(" ")' "$p/matrix.json")" "" "$mode proxy: cells not ok"
+  expect "$(jq -r '.cells | length' "$p/matrix.json")" 6 "$mode proxy: profiles"
+  expect "$(jq -r '[.cells[] | select(.kernel.unreturned != []) | .id] | join(" ")' "$p/matrix.json")" "" \
+    "$mode proxy: cells with a call that never returned"
+  expect "$(jq -r '[.cells[] | select((.kernel.calls.splice_to_pipe // 0) == 0) | .id] | join(" ")' "$p/matrix.json")" "" \
+    "$mode proxy: cells without splice_to_pipe calls"
+  expect "$(jq -r 'select(.slots_used != null and .slots_used > .slots_total) | .cell' "$p/events.jsonl" | head -n3)" "" \
+    "$mode proxy: events with occupancy above capacity"
+  expect "$(jq -s -r 'map(select(.fn == "splice_to_pipe")) | group_by(.cell)[] |
+      select((map(select(.phase == "entry")) | length) != (map(select(.phase == "exit")) | length)) | .[0].cell' "$p/events.jsonl")" "" \
+    "$mode proxy: cells whose splice_to_pipe entries and exits differ in number"
+done
+
+# The two modes agree on what the kernel did (not on timing).
+shape='[.cells[] | {id, outcome, fns: (.kernel.calls | keys), slots_total: .kernel.slots_total,
+  full: (.kernel.max_slots_used == .kernel.slots_total), unreturned: (.kernel.unreturned | sort)}]'
+for what in drain proxy; do
+  expect "$(jq -c "$shape" "$v/kprobe-$what/matrix.json")" "$(jq -c "$shape" "$v/fentry-$what/matrix.json")" \
+    "kprobe and fentry summaries of $what"
+done
