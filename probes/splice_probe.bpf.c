@@ -129,12 +129,11 @@ static __always_inline void read_pipe(struct pipe_inode_info *pipe, struct pipe_
 		return;
 
 	__u64 bytes = 0;
-#pragma unroll
+#pragma clang loop unroll(full)
 	for (__u32 i = 0; i < PROBE_MAX_SLOTS; i++) {
-		if (i >= used)
-			break;
 		__u32 len = 0;
-		bpf_core_read(&len, sizeof(len), &bufs[(first + i) & (ring - 1)].len);
+		if (i < used)
+			bpf_core_read(&len, sizeof(len), &bufs[(first + i) & (ring - 1)].len);
 		bytes += len;
 	}
 	state->bytes = bytes;

@@ -27,11 +27,12 @@ enum probe_fn {
 #define HAVE_PAGES       0x40
 #define HAVE_EXIT        0x80 /* the call returned; else it was still inside */
 
-/* Bytes in the pipe are summed over at most this many live slots: 256 is a
- * 1 MiB pipe of 4 KiB pages, the default pipe-max-size. A fuller pipe (root
- * raised the limit) gets no byte count rather than a wrong one. The loop is
- * unrolled because kernels before 5.3 have no bounded loops. */
-#define PROBE_MAX_SLOTS 256
+/* Bytes in the pipe are summed over at most this many live slots, one read
+ * per slot, unrolled (kernels before 5.3 have no loops). 64 keeps every
+ * program under the 4096 instructions kernels before 5.2 accept. A fuller
+ * pipe (more than 64 slots used: only pipes above 256 KiB) reports its
+ * slots but no byte count rather than a wrong one. */
+#define PROBE_MAX_SLOTS 64
 
 struct pipe_state {
 	unsigned int slots_used;
