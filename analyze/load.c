@@ -18,6 +18,52 @@
 
 #include "idmap.h"
 
+/* jansson allocates every value, key and buffer of a cell separately; a
+ * cell lives only while it is copied out, so each loading thread parses
+ * into its own arena, emptied after every cell (what does not fit goes to
+ * malloc). Outside a cell parse the arena is off and jansson uses malloc. */
+#define ARENA_SIZE (4u << 20)
+
+struct arena {
+	char *base;
+	size_t used;
+	bool on;
+};
+static __thread struct arena arena;
+
+static void *arena_malloc(size_t size)
+{
+	size_t need = (size + 15) & ~(size_t)15;
+	if (arena.on && need <= ARENA_SIZE - arena.used) {
+		void *p = arena.base + arena.used;
+		arena.used += need;
+		return p;
+	}
+	return malloc(size);
+}
+
+static void arena_free(void *p)
+{
+	const char *c = p;
+	if (arena.base && c >= arena.base && c < arena.base + ARENA_SIZE)
+		return;
+	free(p);
+}
+
+static void arena_start(void)
+{
+	if (!arena.base)
+		arena.base = malloc(ARENA_SIZE);
+	arena.used = 0;
+	arena.on = arena.base != NULL;
+}
+
+static void arena_stop(void)
+{
+	arena.on = false;
+	arena.used = 0;
+}
+
 struct ctx {
 	struct run *run;
 	bool bad;
@@ -439,15 +485,16 @@ static void walk_cells(struct ctx *ctx, size_t *at, struct idmap *ids)
 		snprintf(where, sizeof where, "$.cells[%zu]", run->ncells);
 		*at = skip_space(run, *at);
 		size_t start = *at;
-		json_t *cell = parse_value(ctx, at, where);
-		if (!cell || add_cell(ctx, &cap) < 0) {
-			json_decref(cell);
+		if (add_cell(ctx, &cap) < 0)
 			return;
-		}
+		arena_start();
+		json_t *cell = parse_value(ctx, at, where);
 		struct acell *out = &run->cells[run->ncells];
 		memset(out, 0, sizeof *out);
-		take_cell(ctx, cell, run->ncells, out);
+		if (cell)
+			take_cell(ctx, cell, run->ncells, out);
 		json_decref(cell);
+		arena_stop();
 		if (ctx->bad)
 			return;
 		out->off = start;
@@ -643,6 +690,8 @@ static void *load_thread(void *arg)
 {
 	struct load_job *job = arg;
 	job->rc = run_load(job->run, job->path);
+	free(arena.base);
+	arena.base = NULL;
 	return NULL;
 }
 
@@ -650,6 +699,7 @@ int runs_load(struct run *runs, char *const *paths, size_t n)
 {
 	/* jansson seeds its hash function once, lazily; do it before threads. */
 	json_object_seed(0x5eed);
+	json_set_alloc_funcs(arena_malloc, arena_free);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t width = cpus > 1 ? (size_t)cpus : 1;
 	struct load_job jobs[ANALYZE_MAX_RUNS];
