@@ -109,6 +109,10 @@ void reproduce_command(const struct acell *cell, char *buf, size_t len);
 void outcome_word(const struct acell *cell, char *buf, size_t len);
 /* A frame without its "+0x../0x.." offset. */
 void frame_name(const char *frame, char *buf, size_t len);
+/* The cell's parameters in words, short enough for a heading. */
+void cell_title(const struct acell *cell, char *buf, size_t len);
+/* A panel's parameters (all but pipe size and payload) in words. */
+void panel_title(const struct acell *cell, char *buf, size_t len);
 /* The id without pipe= and payload=: the panel a plain cell belongs to. */
 void group_key(const char *id, char *buf, size_t len);
 /* Writes text as lines of at most width columns, each starting with

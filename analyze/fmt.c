@@ -130,3 +130,33 @@ void appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)
 	if (n > 0)
 		*used = *used + (size_t)n < len ? *used + (size_t)n : len;
 }
+
+/* The cell's parameters in words, short enough for a heading. */
+void cell_title(const struct acell *cell, char *buf, size_t len)
+{
+	char pipe[24], payload[24], flags[40];
+	format_pipe_size((uint64_t)cell->pipe_req, pipe, sizeof pipe);
+	format_size((uint64_t)cell->payload, payload, sizeof payload);
+	format_flag_set(cell->flags, flags, sizeof flags);
+	if (cell->profile)
+		snprintf(buf, len, "%s %s, profile %s, payload %s", cell->scenario, cell->transport,
+			 cell->profile, payload);
+	else
+		snprintf(buf, len, "%s %s, pipe %s, payload %s, flags %s, pipe O_NONBLOCK %s",
+			 cell->scenario, cell->transport, pipe, payload, flags,
+			 cell->pnb ? "on" : "off");
+}
+
+void panel_title(const struct acell *cell, char *buf, size_t len)
+{
+	char chunk[24], head[24], flags[40];
+	format_size((uint64_t)cell->chunk, chunk, sizeof chunk);
+	format_size((uint64_t)cell->head_start, head, sizeof head);
+	format_flag_set(cell->flags, flags, sizeof flags);
+	snprintf(buf, len,
+		 "%s over %s: flags %s; O_NONBLOCK on the pipe %s, source %s, destination %s; "
+		 "%s loop, splice length %s, sender %s, head start %s",
+		 cell->scenario, cell->transport, flags, cell->pnb ? "on" : "off",
+		 cell->snb ? "on" : "off", cell->dnb ? "on" : "off", cell->loop, chunk,
+		 cell->sender, head);
+}

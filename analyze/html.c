@@ -178,9 +178,13 @@ static void panel(FILE *out, const struct joined *joined, const char *group, con
 		grid[find_ll(pipes, np, cell->pipe_req) * nl + find_ll(loads, nl, cell->payload)] =
 			(long)members[i];
 	}
+	char title[512];
+	panel_title(join_first(joined, members[0]), title, sizeof title);
 	fputs("<div class=\"panel\"><h3>", out);
+	esc(out, title);
+	fputs("</h3>\n<p class=\"note\"><code>", out);
 	esc(out, group);
-	fputs("</h3>\n<div class=\"row\">\n", out);
+	fputs("</code></p>\n<div class=\"row\">\n", out);
 	for (size_t k = 0; k < joined->nruns; k++) {
 		fprintf(out, "<figure><figcaption>%c: ", kernel_letter(k));
 		esc(out, joined->runs[k].label);
@@ -304,9 +308,13 @@ static void plots(FILE *out, const struct joined *joined, const struct report_op
 	      out);
 	for (size_t i = 0; i < opts->nrows; i++) {
 		size_t r = opts->rows[i];
-		fputs("<h3 class=\"cell\"><code>", out);
+		char title[256];
+		cell_title(join_first(joined, r), title, sizeof title);
+		fputs("<h3 class=\"cell\">", out);
+		esc(out, title);
+		fputs("</h3>\n<p class=\"note\"><code>", out);
 		esc(out, joined->rows[r].id);
-		fputs("</code></h3>\n<p>", out);
+		fputs("</code></p>\n<p>", out);
 		for (size_t k = 0; k < joined->nruns; k++) {
 			char word[32];
 			outcome_word(join_cell(joined, r, k), word, sizeof word);

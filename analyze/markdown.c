@@ -153,22 +153,6 @@ static void regimes_section(FILE *out, const struct joined *joined)
 	}
 }
 
-/* The cell's parameters in words, short enough for a heading. */
-static void cell_title(const struct acell *cell, char *buf, size_t len)
-{
-	char pipe[24], payload[24], flags[40];
-	format_pipe_size((uint64_t)cell->pipe_req, pipe, sizeof pipe);
-	format_size((uint64_t)cell->payload, payload, sizeof payload);
-	format_flag_set(cell->flags, flags, sizeof flags);
-	if (cell->profile)
-		snprintf(buf, len, "%s %s, profile %s, payload %s", cell->scenario, cell->transport,
-			 cell->profile, payload);
-	else
-		snprintf(buf, len, "%s %s, pipe %s, payload %s, flags %s, pipe O_NONBLOCK %s",
-			 cell->scenario, cell->transport, pipe, payload, flags,
-			 cell->pnb ? "on" : "off");
-}
-
 typedef void (*cell_field)(const struct acell *cell, const json_t *full, char *buf, size_t len);
 
 static void f_outcome(const struct acell *cell, const json_t *full, char *buf, size_t len)
