@@ -331,7 +331,7 @@ static const struct {
 	{"source receive queue (bytes)", f_rcv_queue},
 	{"pipe bytes", f_pipe_bytes},
 	{"pipe size", f_pipe_size},
-	{"first calls returned", f_first_calls},
+	{"first splice calls returned, in order", f_first_calls},
 	{"bytes per socket->pipe call", f_per_call},
 	{"probes", f_kernel},
 	{"the runner's note", f_note},

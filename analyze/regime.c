@@ -132,6 +132,20 @@ static bool release_fits(enum regime evidence, enum regime release)
 	return evidence == release;
 }
 
+/* Which source showed it: "the kernel stacks of 3 show them in X; the
+ * probes saw 1 Y". */
+static void seen_by(char *buf, size_t len, size_t stacks, const char *in_stack, size_t probes,
+		    const char *by_probes)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	if (stacks)
+		appendf(buf, len, &used, "the kernel stacks of %zu show them %s", stacks, in_stack);
+	if (probes)
+		appendf(buf, len, &used, "%sthe probes saw %zu %s", stacks ? "; " : "", probes,
+			by_probes);
+}
+
 /* A list item, then its example ids as a code block inside the item (ids
  * are longer than a mail line). */
 static void item(FILE *out, const char *text, const char *example, const char *other)
@@ -152,22 +166,25 @@ void regime_markdown(FILE *out, const struct run *run, const struct regime_view 
 	fputc('\n', out);
 	bool any = false;
 	if (v->entry) {
+		char seen[160];
+		seen_by(seen, sizeof seen, v->entry_stack, "there", v->entry_probe,
+			"enter wait_for_space and never leave");
 		snprintf(line, sizeof line,
-			 "At entry: %zu stuck cell(s) sleep in wait_for_space (seen in %zu "
-			 "kernel stack(s); by the probes, entered and never left, in %zu), which "
+			 "At entry: %zu stuck cell(s) sleep in wait_for_space (%s), which "
 			 "do_splice calls once before reading, since 4.9 (commit 8924feff66f3, "
 			 "\"splice: lift pipe_lock out of splice_to_pipe()\"). Example:",
-			 v->entry, v->entry_stack, v->entry_probe);
+			 v->entry, seen);
 		item(out, line, v->entry_example, NULL);
 		any = true;
 	}
 	if (v->midcall) {
+		char seen[160];
+		seen_by(seen, sizeof seen, v->midcall_stack, "in pipe_wait called from splice_to_pipe",
+			v->midcall_probe, "enter splice_to_pipe with free slots and never return");
 		snprintf(line, sizeof line,
-			 "Mid-call: %zu stuck cell(s) sleep inside splice_to_pipe (pipe_wait "
-			 "called from splice_to_pipe in %zu kernel stack(s); by the probes, "
-			 "entered with free slots and never returned, in %zu), as kernels "
-			 "before 4.9 do. Example:",
-			 v->midcall, v->midcall_stack, v->midcall_probe);
+			 "Mid-call: %zu stuck cell(s) sleep inside splice_to_pipe (%s), as "
+			 "kernels before 4.9 do. Example:",
+			 v->midcall, seen);
 		item(out, line, v->midcall_example, NULL);
 		any = true;
 	}
