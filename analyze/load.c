@@ -273,11 +273,18 @@ static unsigned int kernel_clues(struct ctx *ctx, const json_t *cell, const char
 	const json_t *unreturned = array_of(ctx, kernel, here, "unreturned", W_STR, W_ARR, false);
 	size_t i;
 	const json_t *item;
+	bool in_splice_to_pipe = false, in_wait = false;
 	json_array_foreach(unreturned, i, item)
 	{
-		if (strcmp(json_string_value(item), "wait_for_space") == 0)
+		const char *fn = json_string_value(item);
+		if (strcmp(fn, "wait_for_space") == 0)
 			clues |= CLUE_PROBE_ENTRY;
+		in_splice_to_pipe |= strcmp(fn, "splice_to_pipe") == 0;
+		in_wait |= strcmp(fn, "pipe_wait") == 0 || strcmp(fn, "pipe_wait_writable") == 0;
 	}
+	/* Asleep in a pipe wait inside splice_to_pipe, not via wait_for_space. */
+	if (in_splice_to_pipe && in_wait && !(clues & CLUE_PROBE_ENTRY))
+		clues |= CLUE_PROBE_MIDCALL;
 	const json_t *timeline = array_of(ctx, kernel, here, "timeline", W_OBJ, W_ARR, false);
 	json_array_foreach(timeline, i, item)
 	{
@@ -636,8 +643,10 @@ int run_load(struct run *run, const char *path)
 	memset(run, 0, sizeof *run);
 	struct stat st;
 	char file[PATH_MAX];
+	size_t len = strlen(path);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		snprintf(file, sizeof file, "%s/matrix.json", path);
+		snprintf(file, sizeof file, "%.*s/matrix.json",
+			 (int)(len > 1 && path[len - 1] == '/' ? len - 1 : len), path);
 	else
 		snprintf(file, sizeof file, "%s", path);
 	run->path = strdup(file);

@@ -45,7 +45,7 @@ static int load_text(struct run *run, const char *text)
 
 static int load_cells(struct run *run, const char *cells, const char *tail)
 {
-	char text[8192];
+	char text[16384];
 	snprintf(text, sizeof text, "%s%s]%s}\n", head, cells, tail);
 	return load_text(run, text);
 }
@@ -102,6 +102,30 @@ static void test_midcall_clue(void **state)
 	run_free(&run);
 }
 
+/* The probes' view: where the relay was when the cell ended. */
+static void test_probe_clues(void **state)
+{
+	(void)state;
+	char text[8192], a[2048], b[2048], c[2048];
+	struct run run;
+	cell(a, sizeof a, "mid", "blocked", "");
+	cell(b, sizeof b, "entry", "blocked", "");
+	cell(c, sizeof c, "tl", "blocked", "");
+	/* The kernel object sits beside evidence: drop the cell's last '}'. */
+	a[strlen(a) - 1] = b[strlen(b) - 1] = c[strlen(c) - 1] = '\0';
+	snprintf(text, sizeof text,
+		 "%s, \"kernel\": {\"unreturned\": [\"splice_to_pipe\", \"pipe_wait\"]}}, "
+		 "%s, \"kernel\": {\"unreturned\": [\"wait_for_space\", \"pipe_wait_writable\"]}}, "
+		 "%s, \"kernel\": {\"timeline\": [{\"slots_before\": 3, \"slots_total\": 16, "
+		 "\"ret\": null}]}}",
+		 a, b, c);
+	assert_int_equal(load_cells(&run, text, ""), 0);
+	assert_int_equal(run.cells[0].clues, CLUE_PROBES | CLUE_PROBE_MIDCALL);
+	assert_int_equal(run.cells[1].clues, CLUE_PROBES | CLUE_PROBE_ENTRY);
+	assert_int_equal(run.cells[2].clues, CLUE_PROBES | CLUE_PROBE_MIDCALL | CLUE_TIMELINE);
+	run_free(&run);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -152,6 +176,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_midcall_clue),
+		cmocka_unit_test(test_probe_clues),
 		cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
