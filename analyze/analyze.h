@@ -113,8 +113,9 @@ void frame_name(const char *frame, char *buf, size_t len);
 void cell_title(const struct acell *cell, char *buf, size_t len);
 /* A panel's parameters (all but pipe size and payload) in words. */
 void panel_title(const struct acell *cell, char *buf, size_t len);
-/* The id without pipe= and payload=: the panel a plain cell belongs to. */
-void group_key(const char *id, char *buf, size_t len);
+/* The panel a plain cell belongs to: every parameter but pipe size and
+ * payload, written as in ids. */
+void group_key(const struct acell *cell, char *buf, size_t len);
 /* Writes text as lines of at most width columns, each starting with
  * prefix (later lines with indent). */
 void wrap(FILE *out, const char *prefix, const char *indent, const char *text, int width);

@@ -53,20 +53,15 @@ void frame_name(const char *frame, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, start);
 }
 
-void group_key(const char *id, char *buf, size_t len)
+void group_key(const struct acell *cell, char *buf, size_t len)
 {
-	size_t used = 0;
-	buf[0] = '\0';
-	for (const char *part = id; *part && used + 1 < len;) {
-		size_t n = strcspn(part, ",");
-		if (strncmp(part, "pipe=", 5) != 0 && strncmp(part, "payload=", 8) != 0) {
-			int wrote = snprintf(buf + used, len - used, "%s%.*s", used ? "," : "",
-					     (int)n, part);
-			if (wrote > 0)
-				used += (size_t)wrote;
-		}
-		part += n + (part[n] == ',');
-	}
+	char chunk[24], head[24], flags[40];
+	format_size((uint64_t)cell->chunk, chunk, sizeof chunk);
+	format_size((uint64_t)cell->head_start, head, sizeof head);
+	format_flag_set(cell->flags, flags, sizeof flags);
+	snprintf(buf, len, "%s,%s,chunk=%s,flags=%s,pnb=%d,snb=%d,dnb=%d,loop=%s,sender=%s,head=%s",
+		 cell->scenario, cell->transport, chunk, flags, cell->pnb, cell->snb, cell->dnb,
+		 cell->loop, cell->sender, head);
 }
 
 void wrap(FILE *out, const char *prefix, const char *indent, const char *text, int width)

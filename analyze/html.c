@@ -231,7 +231,7 @@ static void grids(FILE *out, const struct joined *joined)
 		if (join_first(joined, r)->profile)
 			continue;
 		char key[512];
-		group_key(joined->rows[r].id, key, sizeof key);
+		group_key(join_first(joined, r), key, sizeof key);
 		keys[r] = strdup(key);
 		if (!keys[r])
 			continue;
