@@ -89,8 +89,7 @@ void svg_occupancy(FILE *out, const struct joined *joined, size_t row)
 			"fill=\"#1565c0\">slots</text>\n<text x=\"%d\" y=\"%d\" font-size=\"11\" "
 			"fill=\"#e65100\">%lld</text>\n<text x=\"%d\" y=\"%d\" font-size=\"11\" "
 			"text-anchor=\"end\" fill=\"#e65100\">bytes</text>\n",
-			LEFT - 4, TOP + 4, slots, 4, TOP - 8, W - RIGHT + 4, TOP + 4, bytes, W - 4,
-			TOP - 8);
+			LEFT - 4, TOP + 4, slots, 4, 12, W - RIGHT + 4, TOP + 4, bytes, W - 4, 12);
 		x_axis(out, n);
 		const char *series[2] = {"#1565c0", "#e65100"};
 		for (int s = 0; s < 2; s++) {
@@ -105,12 +104,21 @@ void svg_occupancy(FILE *out, const struct joined *joined, size_t row)
 					y_at(v, s == 0 ? slots : bytes));
 			}
 			fputs("\"/>\n", out);
+			for (size_t i = 0; i < n; i++) {
+				const struct tl_point *p = &points[i];
+				long long v = s == 0 ? (p->returned ? p->slots_after : p->slots_before)
+						     : (p->returned ? p->bytes_after : p->bytes_before);
+				fprintf(out, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>\n",
+					x_at(i, n), y_at(v, s == 0 ? slots : bytes),
+					p->returned ? series[s] : "#b71c1c");
+			}
 		}
+		/* A call that never returned is where the relay sleeps. */
 		for (size_t i = 0; i < n; i++)
 			if (!points[i].returned)
 				fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
 					     "text-anchor=\"middle\" fill=\"#b71c1c\">asleep</text>\n",
-					x_at(i, n), TOP + 10);
+					x_at(i, n), y_at(points[i].slots_before, slots) - 8);
 		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#555\">from %s</text>\n"
 			     "</svg></figure>\n",
 			LEFT + 4, TOP + 24, from);
@@ -141,10 +149,11 @@ void svg_per_call(FILE *out, const struct joined *joined, size_t row)
 		fprintf(out,
 			"<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%lld</text>\n"
 			"<text x=\"%d\" y=\"%d\" font-size=\"11\">bytes per call</text>\n",
-			LEFT - 4, TOP + 4, most, 4, TOP - 8);
+			LEFT - 4, TOP + 4, most, 4, 12);
 		x_axis(out, n);
 		int span = W - LEFT - RIGHT;
-		int bar = span / (int)(n + 1) > 1 ? span / (int)(n + 1) : 1;
+		int bar = span / (int)(n + 1);
+		bar = bar < 1 ? 1 : bar > 24 ? 24 : bar;
 		for (size_t i = 0; i < n; i++) {
 			long long v = (long long)json_integer_value(json_array_get(list, i));
 			int x = x_at(i, n) - bar / 2, y = y_at(v, most);
