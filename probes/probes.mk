@@ -14,6 +14,7 @@ PROBE_LIBS   := -lbpf -lelf -lz $(LDLIBS_JSON)
 TOOLS        += $(BUILD)/splicelab-probe
 STATIC_TOOLS += $(BUILD)/static/splicelab-probe
 DEPS_PARTS   += probes
+BENCH_SCRIPTS += scripts/bench-probes.sh
 
 $(PROBE_DIR)/vmlinux.h: | $(DEPS_STAMP)
 	$(call msg,GEN,$@)

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "attach.h"
@@ -148,6 +149,7 @@ int record_log_write(const struct record_log *log, const char *path)
 	int fd = mkstemp(tmp);
 	if (fd < 0)
 		return -1;
+	fchmod(fd, 0644); /* mkstemp's 0600 would hide the events from their owner's group */
 	FILE *out = fdopen(fd, "w");
 	if (!out) {
 		close(fd);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LIST_LIMIT 64
@@ -200,6 +201,8 @@ int probe_session_join(const char *events_path, const struct probe_run *runs_in,
 		return -1;
 	}
 	int fd = mkstemp(tmp);
+	if (fd >= 0)
+		fchmod(fd, 0644); /* as matrix.json */
 	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
 	struct probe_run *runs = malloc((nruns ? nruns : 1) * sizeof *runs);
 	struct cell_summary *sums = calloc(ncells ? ncells : 1, sizeof *sums);

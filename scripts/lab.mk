@@ -7,7 +7,7 @@
 KERNELS  ?= host debian12
 LAB_JOBS ?= 1
 
-lab: $(BUILD)/splicelab $(BUILD)/static/splicelab
+lab: tools
 	$(Q)scripts/deps.sh lab
 	$(Q)scripts/lab/lab.sh -j $(LAB_JOBS) $(if $(MATRIX),--matrix '$(MATRIX)') $(KERNELS)
 
