@@ -185,8 +185,13 @@ struct tl_point {
 	long long slots_before, slots_after, bytes_before, bytes_after, slots_total, ret;
 	bool returned;
 };
-/* Fills at most max points; returns the count (0: no probe data) and
- * sets *from to "kernel.timeline", "events.jsonl" or NULL. */
+/* Reads each kernel's events.jsonl once for the cells of these rows that
+ * lack kernel.timeline; timeline_release frees what it kept. */
+void timeline_prefetch(const struct joined *joined, const size_t *rows, size_t nrows);
+void timeline_release(void);
+/* Fills at most max points (events.jsonl: of prefetched cells only);
+ * returns the count (0: no probe data) and sets *from to
+ * "kernel.timeline", "events.jsonl" or NULL. */
 size_t timeline_of(const struct run *run, const struct acell *cell, struct tl_point *points,
 		   size_t max, const char **from);
 

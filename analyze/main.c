@@ -208,6 +208,8 @@ int main(int argc, char **argv)
 	}
 	if (o.ncells == 0)
 		opts.nrows = join_pick(&joined, rows, o.max_cells);
+	if (o.markdown || o.html)
+		timeline_prefetch(&joined, rows, opts.nrows);
 	rc = write_outputs(&o, &joined, &opts);
 	if (rc == 0 && !o.quiet) {
 		opts.color = o.color == 1 || (o.color == -1 && !getenv("NO_COLOR") &&
@@ -216,6 +218,7 @@ int main(int argc, char **argv)
 			rc = ANALYZE_EXIT_FAILED;
 	}
 out:
+	timeline_release();
 	join_free(&joined);
 	for (size_t k = 0; k < o.ninputs; k++)
 		run_free(&runs[k]);
