@@ -24,8 +24,11 @@ static void md_cell(FILE *out, const char *text)
 static void table_head(FILE *out, const struct joined *joined, const char *first)
 {
 	fprintf(out, "| %s |", first);
-	for (size_t k = 0; k < joined->nruns; k++)
-		fprintf(out, " %c: %s |", kernel_letter(k), joined->runs[k].label);
+	for (size_t k = 0; k < joined->nruns; k++) {
+		char head[300];
+		snprintf(head, sizeof head, "%c: %s", kernel_letter(k), joined->runs[k].label);
+		md_cell(out, head);
+	}
 	fputs("\n|---|", out);
 	for (size_t k = 0; k < joined->nruns; k++)
 		fputs("---|", out);
