@@ -137,8 +137,7 @@ static const char *absent_why(const struct kernel_view *view, bool fentry, int f
 	if (fentry) {
 		if (btf_has_func(view->btf, probe_fn_names[fn]))
 			return NULL;
-		return view->in_kallsyms[fn] ? "in /proc/kallsyms but not in the kernel's BTF"
-					     : "not in this kernel (absent or inlined; not in BTF)";
+		return "not in this kernel (absent or inlined; not in BTF)";
 	}
 	if (view->in_kallsyms[fn])
 		return NULL;
@@ -270,7 +269,6 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 		out->report = json_pack("{s:s, s:s}", "mode", "none", "reason", reason);
 		return -1;
 	}
-	read_kallsyms(&view);
 	/* The kernel side chooses by the same test (bpf_core_type_exists). */
 	bool ringbuf = btf__find_by_name_kind(view.btf, "bpf_ringbuf", BTF_KIND_STRUCT) > 0;
 
@@ -291,6 +289,9 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 		}
 	}
 	if (rc != 0 && opts->mode != MODE_FENTRY) {
+		/* Only kprobes need the symbol table; reading it costs as much as
+		 * loading every program, in a slow guest. */
+		read_kallsyms(&view);
 		rc = try_mode(false, opts, &view, ringbuf, &attempt);
 		size_t used = strlen(reason);
 		snprintf(reason + used, sizeof reason - used, "%skprobe: %s", used ? "; " : "",

@@ -290,8 +290,10 @@ static void print_list(const json_t *report)
 {
 	size_t i;
 	json_t *item;
-	printf("mode: %s\nreason: %s\n", json_string_value(json_object_get(report, "mode")),
-	       json_string_value(json_object_get(report, "reason")));
+	printf("mode: %s\nreason: %s\nattach took: %.0f ms\n",
+	       json_string_value(json_object_get(report, "mode")),
+	       json_string_value(json_object_get(report, "reason")),
+	       json_number_value(json_object_get(report, "attach_ms")));
 	json_array_foreach(json_object_get(report, "attached"), i, item)
 		printf("attached      %-20s %s\n", json_string_value(json_object_get(item, "fn")),
 		       json_string_value(json_object_get(item, "kind")));
