@@ -129,6 +129,7 @@ void ms_text(double ms, char *buf, size_t len);
 enum regime {
 	REGIME_UNKNOWN, /* nothing tells the regimes apart */
 	REGIME_A,	/* splice_to_pipe sleeps mid-call (before 4.9) */
+	REGIME_AB,	/* pipe O_NONBLOCK not promoted, where it sleeps unknown (before 5.1) */
 	REGIME_B,	/* wait_for_space at entry, pipe O_NONBLOCK ignored (4.9-5.0) */
 	REGIME_BC,	/* wait_for_space at entry, promotion not tested */
 	REGIME_C,	/* pipe O_NONBLOCK promoted to SPLICE_F_NONBLOCK (5.1+) */

@@ -88,6 +88,8 @@ void regime_of_run(const struct run *run, struct regime_view *v)
 		v->regime = REGIME_B;
 	else if (entry)
 		v->regime = REGIME_BC;
+	else if (v->not_promoted)
+		v->regime = REGIME_AB;
 	else
 		v->regime = REGIME_UNKNOWN;
 }
@@ -97,6 +99,8 @@ const char *regime_name(enum regime regime)
 	switch (regime) {
 	case REGIME_A:
 		return "before 4.9: splice_to_pipe sleeps mid-call";
+	case REGIME_AB:
+		return "before 5.1: pipe O_NONBLOCK not promoted to SPLICE_F_NONBLOCK";
 	case REGIME_B:
 		return "4.9 to 5.0: wait_for_space at entry, pipe O_NONBLOCK ignored";
 	case REGIME_BC:
@@ -129,6 +133,8 @@ static bool release_fits(enum regime evidence, enum regime release)
 {
 	if (evidence == REGIME_BC)
 		return release == REGIME_B || release == REGIME_C;
+	if (evidence == REGIME_AB)
+		return release == REGIME_A || release == REGIME_B;
 	return evidence == release;
 }
 
@@ -217,6 +223,12 @@ void regime_markdown(FILE *out, const struct run *run, const struct regime_view 
 			 v->stuck, v->with_stack);
 		item(out, line, NULL, NULL);
 	}
+	if (v->regime == REGIME_AB)
+		item(out,
+		     "Not shown: where the relay sleeps (pipe_wait inside splice_to_pipe before "
+		     "4.9, wait_for_space at entry from 4.9); that needs the kernel stack (run "
+		     "as root) or the probes (--probe).",
+		     NULL, NULL);
 	if (v->regime == REGIME_BC && !v->promoted && !v->not_promoted)
 		item(out,
 		     "Not shown: whether an O_NONBLOCK pipe is promoted (5.1) or not "

@@ -52,6 +52,10 @@ static void test_regimes(void **state)
 	assert_int_equal(regime_of(c, 2, "3.10.0"), REGIME_A);
 	c[1] = make("d,pnb=1,x", OUTCOME_SPIN, true, 5, 0);
 	assert_int_equal(regime_of(c, 2, "3.10.0"), REGIME_MIXED);
+	/* Without a stack (not root), an O_NONBLOCK pipe that does not stop
+	 * the sleep still says: before 5.1. */
+	c[0] = make("d,pnb=1,x", OUTCOME_BLOCKED, true, 0, CLUE_SLEEPS_IN_SPLICE);
+	assert_int_equal(regime_of(c, 1, "3.10.0"), REGIME_AB);
 	/* Stuck without a stack and no promotion test: nothing to say. */
 	c[0] = make("d,pnb=0,x", OUTCOME_BLOCKED, false, 0, CLUE_SLEEPS_IN_SPLICE);
 	assert_int_equal(regime_of(c, 1, "6.1.0"), REGIME_UNKNOWN);
