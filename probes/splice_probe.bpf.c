@@ -273,36 +273,6 @@ int BPF_KRETPROBE(kretprobe_wait_for_space, int ret)
 	return 0;
 }
 
-SEC("kprobe/pipe_wait")
-int BPF_KPROBE(kprobe_pipe_wait, struct pipe_inode_info *pipe)
-{
-	if (traced() && inside_splice_write())
-		on_call_entry(ctx, FN_PIPE_WAIT, pipe, 0, 0, 0, 0);
-	return 0;
-}
-
-SEC("kretprobe/pipe_wait")
-int BPF_KRETPROBE(kretprobe_pipe_wait)
-{
-	on_call_exit(ctx, FN_PIPE_WAIT, 0);
-	return 0;
-}
-
-SEC("kprobe/pipe_wait_writable")
-int BPF_KPROBE(kprobe_pipe_wait_writable, struct pipe_inode_info *pipe)
-{
-	if (traced() && inside_splice_write())
-		on_call_entry(ctx, FN_PIPE_WAIT_WRITABLE, pipe, 0, 0, 0, 0);
-	return 0;
-}
-
-SEC("kretprobe/pipe_wait_writable")
-int BPF_KRETPROBE(kretprobe_pipe_wait_writable)
-{
-	on_call_exit(ctx, FN_PIPE_WAIT_WRITABLE, 0);
-	return 0;
-}
-
 /* The read steps share one signature: (in, ppos, pipe, len, flags). */
 #define READ_STEP_KPROBES(fn_name, fn_id)                                                         \
 	SEC("kprobe/" #fn_name)                                                                    \
@@ -361,36 +331,6 @@ int BPF_PROG(fexit_wait_for_space, struct pipe_inode_info *pipe, unsigned int fl
 	return 0;
 }
 
-SEC("fentry/pipe_wait")
-int BPF_PROG(fentry_pipe_wait, struct pipe_inode_info *pipe)
-{
-	if (traced() && inside_splice_write())
-		on_call_entry(ctx, FN_PIPE_WAIT, pipe, 0, 0, 0, 0);
-	return 0;
-}
-
-SEC("fexit/pipe_wait")
-int BPF_PROG(fexit_pipe_wait, struct pipe_inode_info *pipe)
-{
-	on_call_exit(ctx, FN_PIPE_WAIT, 0);
-	return 0;
-}
-
-SEC("fentry/pipe_wait_writable")
-int BPF_PROG(fentry_pipe_wait_writable, struct pipe_inode_info *pipe)
-{
-	if (traced() && inside_splice_write())
-		on_call_entry(ctx, FN_PIPE_WAIT_WRITABLE, pipe, 0, 0, 0, 0);
-	return 0;
-}
-
-SEC("fexit/pipe_wait_writable")
-int BPF_PROG(fexit_pipe_wait_writable, struct pipe_inode_info *pipe)
-{
-	on_call_exit(ctx, FN_PIPE_WAIT_WRITABLE, 0);
-	return 0;
-}
-
 #define READ_STEP_FENTRY(fn_name, fn_id)                                                          \
 	SEC("fentry/" #fn_name)                                                                    \
 	int BPF_PROG(fentry_##fn_name, void *in, void *ppos, struct pipe_inode_info *pipe,         \
@@ -412,3 +352,36 @@ READ_STEP_FENTRY(do_splice_to, FN_DO_SPLICE_TO)
 READ_STEP_FENTRY(vfs_splice_read, FN_VFS_SPLICE_READ)
 READ_STEP_FENTRY(do_splice_read, FN_DO_SPLICE_READ)
 READ_STEP_FENTRY(tcp_splice_read, FN_TCP_SPLICE_READ)
+
+/* The pipe waits, (pipe), in both attach modes; recorded only inside the
+ * splice's own wait for space. */
+#define PIPE_WAIT_PROBES(fn_name, fn_id)                                                          \
+	SEC("kprobe/" #fn_name)                                                                    \
+	int BPF_KPROBE(kprobe_##fn_name, struct pipe_inode_info *pipe)                             \
+	{                                                                                          \
+		if (traced() && inside_splice_write())                                             \
+			on_call_entry(ctx, fn_id, pipe, 0, 0, 0, 0);                               \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("kretprobe/" #fn_name)                                                                 \
+	int BPF_KRETPROBE(kretprobe_##fn_name)                                                     \
+	{                                                                                          \
+		on_call_exit(ctx, fn_id, 0);                                                       \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("fentry/" #fn_name)                                                                    \
+	int BPF_PROG(fentry_##fn_name, struct pipe_inode_info *pipe)                               \
+	{                                                                                          \
+		if (traced() && inside_splice_write())                                             \
+			on_call_entry(ctx, fn_id, pipe, 0, 0, 0, 0);                               \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("fexit/" #fn_name)                                                                     \
+	int BPF_PROG(fexit_##fn_name, struct pipe_inode_info *pipe)                                \
+	{                                                                                          \
+		on_call_exit(ctx, fn_id, 0);                                                       \
+		return 0;                                                                          \
+	}
+
+PIPE_WAIT_PROBES(pipe_wait, FN_PIPE_WAIT)
+PIPE_WAIT_PROBES(pipe_wait_writable, FN_PIPE_WAIT_WRITABLE)
