@@ -51,8 +51,9 @@ struct acell {
 struct run {
 	char *path;
 	char *events_path; /* NULL when there is none */
-	char *buf;
+	char *buf; /* the file's text: mapped read-only, or read (a pipe) */
 	size_t size;
+	bool mapped;
 	json_t *head; /* every top-level field but cells */
 	const char *label, *release, *os, *virt, *probes_mode, *probes_reason;
 	struct acell *cells;

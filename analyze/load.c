@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -602,6 +603,8 @@ static void walk(struct ctx *ctx)
 		check_head(ctx, saw_cells);
 }
 
+/* A regular file is mapped (no copy; results files are replaced by
+ * rename, never rewritten in place); anything else (a pipe) is read. */
 static int read_whole(struct ctx *ctx, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -613,28 +616,44 @@ static int read_whole(struct ctx *ctx, const char *path)
 		return -1;
 	}
 	struct run *run = ctx->run;
-	run->buf = malloc((size_t)st.st_size + 1);
-	if (!run->buf) {
+	if (S_ISREG(st.st_mode) && st.st_size > 0) {
+		void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		close(fd);
-		bad(ctx, "out of memory");
-		return -1;
+		if (map == MAP_FAILED) {
+			bad(ctx, "cannot read: %s", strerror(errno));
+			return -1;
+		}
+		run->buf = map;
+		run->size = (size_t)st.st_size;
+		run->mapped = true;
+		return 0;
 	}
-	size_t got = 0;
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, run->buf + got, (size_t)st.st_size - got);
+	size_t cap = 0, got = 0;
+	for (;;) {
+		if (got == cap) {
+			char *more = realloc(run->buf, cap ? cap * 2 : 65536);
+			if (!more) {
+				close(fd);
+				bad(ctx, "out of memory");
+				return -1;
+			}
+			run->buf = more;
+			cap = cap ? cap * 2 : 65536;
+		}
+		ssize_t n = read(fd, run->buf + got, cap - got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0) {
+			bad(ctx, "cannot read: %s", strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
 			break;
 		got += (size_t)n;
 	}
 	close(fd);
-	run->buf[got] = '\0';
 	run->size = got;
-	if (got != (size_t)st.st_size) {
-		bad(ctx, "cannot read: %s", got ? "file shrank while read" : strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
@@ -677,7 +696,10 @@ void run_free(struct run *run)
 	for (size_t i = 0; i < run->ncells; i++)
 		acell_free(&run->cells[i]);
 	free(run->cells);
-	free(run->buf);
+	if (run->mapped)
+		munmap(run->buf, run->size);
+	else
+		free(run->buf);
 	free(run->path);
 	free(run->events_path);
 	json_decref(run->head);

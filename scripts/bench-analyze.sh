@@ -14,7 +14,7 @@ for k in a b c d; do gen_large "$out/$k.json" 10000 "bench-$k"; done
 i=0
 while [ $i -lt "$RUNS" ]; do
   i=$((i + 1))
-  /usr/bin/time -f '%e %M' -o "$out/time.$i" "$BUILD/splicelab-analyze" \
+  /usr/bin/time -f '%e %M %U %S' -o "$out/time.$i" "$BUILD/splicelab-analyze" \
     --markdown "$out/r.md" --html "$out/r.html" --csv "$out/j.csv" \
     "$out/a.json" "$out/b.json" "$out/c.json" "$out/d.json" >/dev/null
 done
@@ -26,3 +26,6 @@ cat "$out"/time.* | sort -n | awk -v runs="$RUNS" -v size="$size" '
     printf "wall median:          %.2f s over %d runs (target <= 2 s; min %.2f, max %.2f)\n", wall[int((NR + 1) / 2)], runs, wall[1], wall[NR]
     printf "peak RSS:             %.1f MiB (target <= 200 MB)\n", rss / 1024
   }'
+cat "$out"/time.* | awk '{ print $3 + $4 }' | sort -n | awk '
+  { cpu[NR] = $1 }
+  END { printf "CPU (user + sys):     %.2f s median (files read by 2 threads at once)\n", cpu[int((NR + 1) / 2)] }'
