@@ -36,6 +36,13 @@ expect "$(grep -c '^blocked  blocked  ' "$out/all")" "$n_blocked" "rows blocked 
 grep -q "$(printf '\033')" "$out/stdout" && fail "colour codes without a terminal"
 "$ANALYZE" --all --color always "$A" "$B" | grep -q "$(printf '\033')\[32mok" ||
   fail "--color always shows no coloured ok cell"
+# On a terminal (script(1) gives it one), colour unless NO_COLOR is set.
+timeout 30 script -qec "$ANALYZE --all $A $B" /dev/null </dev/null >"$out/tty" ||
+  fail "analyze on a terminal failed"
+grep -q "$(printf '\033')\[32mok" "$out/tty" || fail "no colour on a terminal"
+NO_COLOR=1 timeout 30 script -qec "$ANALYZE --all $A $B" /dev/null </dev/null >"$out/tty" ||
+  fail "analyze on a terminal failed"
+grep -q "$(printf '\033')" "$out/tty" && fail "colour on a terminal with NO_COLOR"
 echo "ok - colour only when asked or on a terminal"
 
 # The CSV: one row per id, and one blocked cell's columns as in the files.
