@@ -149,6 +149,40 @@ static void test_join(void **state)
 	size_t rows[4];
 	assert_int_equal(join_pick(&joined, rows, 2), 2);
 	assert_int_equal(rows[0], 0);
+
+	/* The table: differing rows only, missing cells named, no colour. */
+	runs[0].release = runs[1].release = "6.1";
+	runs[0].virt = runs[1].virt = "native";
+	runs[0].probes_mode = runs[1].probes_mode = "none";
+	runs[0].counts[OUTCOME_OK] = 1;
+	runs[0].counts[OUTCOME_BLOCKED] = 1;
+	runs[1].counts[OUTCOME_OK] = 2;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	struct report_opts opts = {.all = false};
+	assert_int_equal(text_report(out, &joined, &opts), 0);
+	fclose(out);
+	assert_string_equal(text, "A  A  6.1, native, probes none: 2 cells: ok 1, blocked 1\n"
+				  "B  B  6.1, native, probes none: 2 cells: ok 2\n"
+				  "\n"
+				  "A        B        cell\n"
+				  "ok       -        x  (only on A)\n"
+				  "blocked  ok       y\n"
+				  "-        ok       z  (only on B)\n"
+				  "\n"
+				  "3 cells joined: 3 differ between kernels, 2 of them missing on some "
+				  "kernel (--all shows every cell)\n");
+	free(text);
+
+	/* The CSV: ids quoted when they hold a comma, missing cells named. */
+	text = NULL;
+	out = open_memstream(&text, &len);
+	assert_int_equal(csv_report(out, &joined), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "\nx,drain,,tcp4,65536,1048576,1048576,none,0,0,0,busy,one,"
+				     "262144,yes,ok,true,0,,0,0,0,0.0,0.0,missing,,,,,,,,\n"));
+	free(text);
 	join_free(&joined);
 }
 
