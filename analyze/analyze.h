@@ -51,6 +51,7 @@ struct acell {
 struct run {
 	char *path;
 	char *events_path; /* NULL when there is none */
+	char *lab_spec;	   /* provenance.json's kernel spec when it ran under the lab's qemu */
 	char *buf; /* the file's text: mapped read-only, or read (a pipe) */
 	size_t size;
 	bool mapped;

@@ -688,6 +688,18 @@ int run_load(struct run *run, const char *path)
 	snprintf(events, sizeof events, "%.*s/events.jsonl", dir_len, slash ? file : ".");
 	if (access(events, R_OK) == 0)
 		run->events_path = strdup(events);
+	/* provenance.json (docs/lab.md): which kernel the lab booted, so the
+	 * reports can say how to rerun a cell there. Optional; ignored when
+	 * unreadable. */
+	char provenance[PATH_MAX + 16];
+	snprintf(provenance, sizeof provenance, "%.*s/provenance.json", dir_len,
+		 slash ? file : ".");
+	json_t *lab = json_load_file(provenance, 0, NULL);
+	const char *spec = json_string_value(json_object_get(json_object_get(lab, "kernel"), "spec"));
+	const char *where = json_string_value(json_object_get(json_object_get(lab, "run"), "where"));
+	if (spec && where && strcmp(where, "qemu") == 0)
+		run->lab_spec = strdup(spec);
+	json_decref(lab);
 	return 0;
 }
 
@@ -702,6 +714,7 @@ void run_free(struct run *run)
 		free(run->buf);
 	free(run->path);
 	free(run->events_path);
+	free(run->lab_spec);
 	json_decref(run->head);
 	memset(run, 0, sizeof *run);
 }

@@ -382,6 +382,28 @@ static void timeline_table(FILE *out, const struct run *run, const struct acell 
 	fputc('\n', out);
 }
 
+/* The same cell on the kernels that ran under the lab's qemu. */
+static void lab_commands(FILE *out, const struct joined *joined, const char *options)
+{
+	bool any = false;
+	for (size_t k = 0; k < joined->nruns; k++) {
+		const char *spec = joined->runs[k].lab_spec;
+		bool seen = false;
+		for (size_t j = 0; j < k && spec; j++)
+			seen |= joined->runs[j].lab_spec && strcmp(joined->runs[j].lab_spec, spec) == 0;
+		if (!spec || seen)
+			continue;
+		if (!any)
+			fputs("On the kernels the lab booted under qemu (their provenance.json "
+			      "names them):\n\n```sh\n",
+			      out);
+		any = true;
+		fprintf(out, "make lab KERNELS=%s MATRIX=\"%s\"\n", spec, options);
+	}
+	if (any)
+		fputs("```\n\n", out);
+}
+
 static void cell_section(FILE *out, const struct joined *joined, size_t r, size_t number)
 {
 	const struct acell *any = join_first(joined, r);
@@ -409,6 +431,7 @@ static void cell_section(FILE *out, const struct joined *joined, size_t r, size_
 	fprintf(out, "\nTo reproduce it on a kernel (as root, for the kernel stack):\n\n"
 		     "```sh\n%s\n```\n\n",
 		command);
+	lab_commands(out, joined, command + strlen("build/splicelab "));
 
 	json_t *full[ANALYZE_MAX_RUNS];
 	for (size_t k = 0; k < joined->nruns; k++) {

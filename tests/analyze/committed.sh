@@ -79,6 +79,12 @@ grep '^build/splicelab ' "$out/r.md" | while read -r cmd; do
   grep -qxF "$id" "$out/r.md" || fail "'$cmd' lists '$id', not a cell of the report"
 done || exit 1
 chosen=$(grep -c '^### ' "$out/r.md")
+# A kernel the lab ran under qemu also gets its `make lab` line per cell.
+for dir in "$A" "$B"; do
+  spec=$(jq -r 'select(.run.where == "qemu") | .kernel.spec' "$dir/provenance.json" 2>/dev/null)
+  [ -n "$spec" ] || continue
+  expect "$(grep -c "^make lab KERNELS=$spec MATRIX=\"-s " "$out/r.md")" "$chosen" "make lab lines for $spec"
+done
 expect "$(grep -c '^build/splicelab ' "$out/r.md")" "$chosen" "reproduce commands checked"
 
 expect_match "$(head -c 200 "$out/r.html")" '^<!DOCTYPE html>' "HTML doctype"
