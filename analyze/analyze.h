@@ -185,6 +185,7 @@ void svg_per_call(FILE *out, const struct joined *joined, size_t row);
 /* timeline.c: a cell's splice_to_pipe calls, from kernel.timeline or, when
  * that is absent, from events.jsonl beside the matrix. */
 struct tl_point {
+	long long number; /* the call's number, counting calls the probes folded */
 	long long slots_before, slots_after, bytes_before, bytes_after, slots_total, ret;
 	bool returned;
 };

@@ -367,7 +367,7 @@ static void timeline_table(FILE *out, const struct run *run, const struct acell 
 		const struct tl_point *p = &points[i];
 		const long long values[] = {p->slots_before, p->slots_after, p->slots_total,
 					    p->bytes_before, p->bytes_after};
-		fprintf(out, "| %zu |", i + 1);
+		fprintf(out, "| %lld |", p->number);
 		for (size_t v = 0; v < sizeof values / sizeof values[0]; v++) {
 			if (values[v] < 0)
 				fputs(" - |", out);

@@ -42,13 +42,14 @@ static void frame(FILE *out, const char *title, size_t k, const struct run *run)
 		H - BOTTOM, W - RIGHT, H - BOTTOM);
 }
 
-static void x_axis(FILE *out, size_t n)
+/* The first and last call numbers under the axis. */
+static void x_axis(FILE *out, size_t n, long long first, long long last)
 {
-	fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">1</text>\n"
-		     "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%zu</text>\n"
+	fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%lld</text>\n"
+		     "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%lld</text>\n"
 		     "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">call "
 		     "number</text>\n",
-		x_at(0, n), H - BOTTOM + 14, x_at(n - 1, n), H - BOTTOM + 14, n,
+		x_at(0, n), H - BOTTOM + 14, first, x_at(n - 1, n), H - BOTTOM + 14, last,
 		(LEFT + W - RIGHT) / 2, H - 6);
 }
 
@@ -90,7 +91,7 @@ void svg_occupancy(FILE *out, const struct joined *joined, size_t row)
 			"fill=\"#e65100\">%lld</text>\n<text x=\"%d\" y=\"%d\" font-size=\"11\" "
 			"text-anchor=\"end\" fill=\"#e65100\">bytes</text>\n",
 			LEFT - 4, TOP + 4, slots, 4, 12, W - RIGHT + 4, TOP + 4, bytes, W - 4, 12);
-		x_axis(out, n);
+		x_axis(out, n, points[0].number, points[n - 1].number);
 		const char *series[2] = {"#1565c0", "#e65100"};
 		for (int s = 0; s < 2; s++) {
 			fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
@@ -150,7 +151,7 @@ void svg_per_call(FILE *out, const struct joined *joined, size_t row)
 			"<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%lld</text>\n"
 			"<text x=\"%d\" y=\"%d\" font-size=\"11\">bytes per call</text>\n",
 			LEFT - 4, TOP + 4, most, 4, 12);
-		x_axis(out, n);
+		x_axis(out, n, 1, (long long)n);
 		int span = W - LEFT - RIGHT;
 		int bar = span / (int)(n + 1);
 		bar = bar < 1 ? 1 : bar > 24 ? 24 : bar;

@@ -22,7 +22,8 @@ static size_t from_cell(const json_t *cell, struct tl_point *points, size_t max)
 	{
 		if (n == max)
 			break;
-		points[n++] = (struct tl_point){
+		points[n] = (struct tl_point){
+			.number = (long long)n + 1,
 			.slots_before = int_or(item, "slots_before", -1),
 			.slots_after = int_or(item, "slots_after", -1),
 			.bytes_before = int_or(item, "bytes_before", -1),
@@ -31,6 +32,7 @@ static size_t from_cell(const json_t *cell, struct tl_point *points, size_t max)
 			.ret = int_or(item, "ret", -1),
 			.returned = json_is_integer(json_object_get(item, "ret")),
 		};
+		n++;
 	}
 	return n;
 }
@@ -54,7 +56,9 @@ static void add_event(struct tl_slot *slot, const json_t *event, const char *pha
 {
 	long long tid = int_or(event, "tid", -1);
 	if (strcmp(phase, "entry") == 0 && slot->n < TL_MAX) {
+		long long previous = slot->n ? slot->points[slot->n - 1].number : 0;
 		slot->points[slot->n++] = (struct tl_point){
+			.number = previous + 1,
 			.slots_before = int_or(event, "slots_used", -1),
 			.bytes_before = int_or(event, "bytes_in_pipe", -1),
 			.slots_total = int_or(event, "slots_total", -1),
@@ -70,6 +74,9 @@ static void add_event(struct tl_slot *slot, const json_t *event, const char *pha
 		p->bytes_after = int_or(event, "bytes_in_pipe", -1);
 		p->ret = int_or(event, "ret", -1);
 		p->returned = json_is_integer(json_object_get(event, "ret"));
+		/* Identical EAGAIN calls before this one, counted but not sent. */
+		long long folded = int_or(event, "folded_before", 0);
+		p->number += folded > 0 ? folded : 0;
 	}
 }
 
