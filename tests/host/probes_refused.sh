@@ -32,6 +32,12 @@ else
   expect_gt "$(q "$work/m" '.cells[0].kernel.events')" 0 "kernel events of the cell"
 fi
 
+# A file that is not BTF: one line saying so, exit 69, nothing loaded.
+"$probe" --btf /etc/hostname --pid 1 >"$work/o" 2>"$work/e"
+expect "$?" 69 "splicelab-probe --btf NOT-BTF: exit status"
+expect "$(grep -c . "$work/e")" 1 "splicelab-probe --btf NOT-BTF: lines on stderr"
+expect_match "$(cat "$work/e")" 'cannot read BTF from /etc/hostname' "splicelab-probe --btf NOT-BTF: the line"
+
 # Bad usage: one line, exit 64.
 for args in "--pid abc" "" "--pid 1 --ppid 1" "--mode trampoline --pid 1" "--duration -1 --pid 1" "--btf /nonexistent --pid 1"; do
   # shellcheck disable=SC2086 # word splitting is the point

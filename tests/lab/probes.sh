@@ -8,7 +8,9 @@
 #   proxy, every profile -> occupancy never above capacity, every
 #     splice_to_pipe entry has its exit;
 #   fentry and kprobe give the same summaries (counts that depend on timing
-#     aside: which functions were called, fill level, capacity, unreturned).
+#     aside: which functions were called, fill level, capacity, unreturned);
+#   standalone beside a running transfer: JSON lines of that one process,
+#     in time order, and the live text view.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_tools
@@ -20,10 +22,20 @@ guest='for mode in fentry kprobe; do
   splicelab-probe --list --mode $mode >list-$mode.txt 2>&1
   splicelab -q --probe-mode $mode -o $mode-drain -s drain -p 64K -n 16M -f none
   splicelab -q --probe-mode $mode -o $mode-proxy -P all -n 1M
-done'
+done
+# Standalone, beside a long transfer: JSON lines, then the live text view.
+mkdir standalone
+splicelab -q -o standalone/m -s proxy -n 1G -f NONBLOCK --cell-timeout 600000 &
+runner=$!
+sleep 1
+splicelab-probe --ppid $runner -d 2 --json standalone/events.jsonl 2>standalone/stderr
+echo "exit $?" >>standalone/stderr
+splicelab-probe --ppid $runner -d 1 >standalone/text 2>>standalone/stderr
+echo "exit $?" >>standalone/stderr
+kill $runner; wait $runner'
 "$top/scripts/lab/vm-run.sh" -q --kernel-dir "$work/debian12" --accel tcg --timeout 400 \
   --out "$work/vm" --cmd "$guest" --fetch list-fentry.txt --fetch list-kprobe.txt \
-  --fetch fentry-drain --fetch fentry-proxy --fetch kprobe-drain --fetch kprobe-proxy \
+  --fetch fentry-drain --fetch fentry-proxy --fetch kprobe-drain --fetch kprobe-proxy --fetch standalone \
   >"$work/vm.out" 2>&1 || fail "vm-run exited $?: $(tail -n 20 "$work/vm.out")"
 no_stray_qemu "after the guest"
 v=$work/vm
@@ -74,3 +86,12 @@ for what in drain proxy; do
   expect "$(jq -c "$shape" "$v/kprobe-$what/matrix.json")" "$(jq -c "$shape" "$v/fentry-$what/matrix.json")" \
     "kprobe and fentry summaries of $what"
 done
+
+# Standalone: only the runner's children, in time order; the text view.
+st=$v/standalone
+expect "$(grep -c '^exit 0$' "$st/stderr")" 2 "standalone runs exit 0 ($(grep -v '^exit' "$st/stderr" | head -n2 | tr '\n' ' '))"
+expect_gt "$(grep -c . "$st/events.jsonl")" 10 "standalone: events recorded in 2 s of a 1 GiB transfer"
+expect "$(jq -r .pid "$st/events.jsonl" | sort -u | wc -l)" 1 "standalone: processes in the events (the one cell)"
+expect "$(jq -s '[.[] | .ts_ns] | . == sort' "$st/events.jsonl")" true "standalone: events in time order"
+expect "$(jq -r 'select(.cell != null) | .cell' "$st/events.jsonl" | head -n1)" "" "standalone: no cell ids (no matrix to join)"
+expect_match "$(head -n1 "$st/text")" ' splice_to_pipe | tcp_splice_read | wait_for_space | do_splice_to ' "standalone text view"
