@@ -109,6 +109,8 @@ void reproduce_command(const struct acell *cell, char *buf, size_t len);
 /* The outcome word as the tables show it: '*' when repeats disagreed,
  * '!' when F_SETPIPE_SZ was refused, "-" for a missing cell. */
 void outcome_word(const struct acell *cell, char *buf, size_t len);
+/* A frame the probes added (an fentry trampoline), not the kernel's. */
+bool probe_frame(const char *name);
 /* A frame without its "+0x../0x.." offset. */
 void frame_name(const char *frame, char *buf, size_t len);
 /* The cell's parameters in words, short enough for a heading. */

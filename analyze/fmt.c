@@ -155,3 +155,8 @@ void panel_title(const struct acell *cell, char *buf, size_t len)
 		 cell->snb ? "on" : "off", cell->dnb ? "on" : "off", cell->loop, chunk,
 		 cell->sender, head);
 }
+
+bool probe_frame(const char *name)
+{
+	return strncmp(name, "bpf_trampoline_", 15) == 0;
+}

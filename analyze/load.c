@@ -215,21 +215,32 @@ static const json_t *array_of(struct ctx *ctx, const json_t *obj, const char *pa
 	return list;
 }
 
+/* Frame i's name, or "" past the end. */
+static void frame_at(const json_t *stack, size_t i, char *buf, size_t len)
+{
+	frame_name(json_string_value(json_array_get(stack, i)), buf, len);
+}
+
 static bool stack_has(const json_t *stack, const char *name, const char *caller)
 {
-	size_t i;
-	const json_t *frame;
+	size_t n = json_array_size(stack);
 	char fn[128], next[128];
-	json_array_foreach(stack, i, frame)
-	{
-		frame_name(json_string_value(frame), fn, sizeof fn);
+	for (size_t i = 0; i < n; i++) {
+		frame_at(stack, i, fn, sizeof fn);
 		if (strcmp(fn, name) != 0)
 			continue;
 		if (!caller)
 			return true;
-		/* A stack lists the innermost frame first: the caller is next. */
-		frame_name(json_string_value(json_array_get(stack, i + 1)), next, sizeof next);
-		if (strcmp(next, caller) == 0)
+		/* A stack lists the innermost frame first: the caller is the next
+		 * frame that is not the probes' own (fentry puts a trampoline and
+		 * the traced function again between them). */
+		size_t j = i + 1;
+		for (; j < n; j++) {
+			frame_at(stack, j, next, sizeof next);
+			if (!probe_frame(next) && strcmp(next, name) != 0)
+				break;
+		}
+		if (j < n && strcmp(next, caller) == 0)
 			return true;
 	}
 	return false;

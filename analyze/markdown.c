@@ -220,11 +220,16 @@ static void f_stack(const struct acell *cell, const json_t *full, char *buf, siz
 		snprintf(buf, len, "%s", note ? note : "-");
 		return;
 	}
-	size_t used = 0;
-	for (size_t i = 0; i < json_array_size(stack) && i < 5; i++) {
-		char name[128];
+	/* The first five of the kernel's own frames: fentry's trampolines and
+	 * the traced function they repeat are the probes', not the path. */
+	size_t used = 0, shown = 0;
+	char name[128], last[128] = "";
+	for (size_t i = 0; i < json_array_size(stack) && shown < 5; i++) {
 		frame_name(json_string_value(json_array_get(stack, i)), name, sizeof name);
-		appendf(buf, len, &used, "%s%s", i ? " < " : "", name);
+		if (probe_frame(name) || strcmp(name, last) == 0)
+			continue;
+		appendf(buf, len, &used, "%s%s", shown++ ? " < " : "", name);
+		snprintf(last, sizeof last, "%s", name);
 	}
 }
 
@@ -344,9 +349,9 @@ static const struct {
 static void timeline_table(FILE *out, const struct run *run, const struct acell *cell,
 			   size_t k)
 {
-	struct tl_point points[MAX_TIMELINE_ROWS];
+	struct tl_point points[64];
 	const char *from = NULL;
-	size_t n = timeline_of(run, cell, points, MAX_TIMELINE_ROWS, &from);
+	size_t n = timeline_of(run, cell, points, sizeof points / sizeof points[0], &from);
 	char line[512];
 	if (!n) {
 		snprintf(line, sizeof line, "%c (%s): no probe timeline (probes: %s).",
@@ -356,8 +361,8 @@ static void timeline_table(FILE *out, const struct run *run, const struct acell 
 		return;
 	}
 	snprintf(line, sizeof line,
-		 "%c (%s): the first splice_to_pipe calls, from %s (slots and bytes in the "
-		 "pipe before and after each call):",
+		 "%c (%s): splice_to_pipe calls, from %s (slots and bytes in the pipe "
+		 "before and after each call; the first and the last when there are many):",
 		 kernel_letter(k), run->label, from);
 	wrap(out, "", "", line, 80);
 	fputs("\n| call | slots before | slots after | slots total | bytes before | "
@@ -365,6 +370,13 @@ static void timeline_table(FILE *out, const struct run *run, const struct acell 
 	      out);
 	for (size_t i = 0; i < n; i++) {
 		const struct tl_point *p = &points[i];
+		/* A short table: the first calls and the last ones, where the pipe
+		 * fills up. */
+		if (n > MAX_TIMELINE_ROWS + 1 && i == MAX_TIMELINE_ROWS / 2) {
+			fputs("| ... | | | | | | |\n", out);
+			i = n - (MAX_TIMELINE_ROWS - MAX_TIMELINE_ROWS / 2) - 1;
+			continue;
+		}
 		const long long values[] = {p->slots_before, p->slots_after, p->slots_total,
 					    p->bytes_before, p->bytes_after};
 		fprintf(out, "| %lld |", p->number);

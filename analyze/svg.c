@@ -60,6 +60,15 @@ static void no_data(FILE *out, const char *why)
 		W / 2, H / 2, why);
 }
 
+/* Slots (s = 0) or bytes (s = 1) in the pipe after the call, or before it
+ * when it never returned; -1 when unknown. */
+static long long series_value(const struct tl_point *p, int s)
+{
+	if (s == 0)
+		return p->returned ? p->slots_after : p->slots_before;
+	return p->returned ? p->bytes_after : p->bytes_before;
+}
+
 void svg_occupancy(FILE *out, const struct joined *joined, size_t row)
 {
 	fputs("<div class=\"row occupancy\">\n", out);
@@ -93,25 +102,36 @@ void svg_occupancy(FILE *out, const struct joined *joined, size_t row)
 			LEFT - 4, TOP + 4, slots, 4, 12, W - RIGHT + 4, TOP + 4, bytes, W - 4, 12);
 		x_axis(out, n, points[0].number, points[n - 1].number);
 		const char *series[2] = {"#1565c0", "#e65100"};
+		bool unknown = false;
 		for (int s = 0; s < 2; s++) {
-			fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" "
-				     "points=\"",
-				series[s]);
+			/* One polyline per run of known values: a value the probes
+			 * could not read (null) is a gap, never a zero. */
+			bool open = false;
 			for (size_t i = 0; i < n; i++) {
-				const struct tl_point *p = &points[i];
-				long long v = s == 0 ? (p->returned ? p->slots_after : p->slots_before)
-						     : (p->returned ? p->bytes_after : p->bytes_before);
-				fprintf(out, "%s%d,%d", i ? " " : "", x_at(i, n),
+				long long v = series_value(&points[i], s);
+				if (v < 0) {
+					unknown = true;
+					if (open)
+						fputs("\"/>\n", out);
+					open = false;
+					continue;
+				}
+				if (!open)
+					fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" "
+						     "stroke-width=\"2\" points=\"",
+						series[s]);
+				fprintf(out, "%s%d,%d", open ? " " : "", x_at(i, n),
 					y_at(v, s == 0 ? slots : bytes));
+				open = true;
 			}
-			fputs("\"/>\n", out);
+			if (open)
+				fputs("\"/>\n", out);
 			for (size_t i = 0; i < n; i++) {
-				const struct tl_point *p = &points[i];
-				long long v = s == 0 ? (p->returned ? p->slots_after : p->slots_before)
-						     : (p->returned ? p->bytes_after : p->bytes_before);
-				fprintf(out, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>\n",
-					x_at(i, n), y_at(v, s == 0 ? slots : bytes),
-					p->returned ? series[s] : "#b71c1c");
+				long long v = series_value(&points[i], s);
+				if (v >= 0)
+					fprintf(out, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"%s\"/>\n",
+						x_at(i, n), y_at(v, s == 0 ? slots : bytes),
+						points[i].returned ? series[s] : "#b71c1c");
 			}
 		}
 		/* A call that never returned is where the relay sleeps. */
@@ -120,9 +140,9 @@ void svg_occupancy(FILE *out, const struct joined *joined, size_t row)
 				fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"11\" "
 					     "text-anchor=\"middle\" fill=\"#b71c1c\">asleep</text>\n",
 					x_at(i, n), y_at(points[i].slots_before, slots) - 8);
-		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"10\" fill=\"#555\">from %s</text>\n"
-			     "</svg></figure>\n",
-			LEFT + 4, TOP + 24, from);
+		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\" "
+			     "fill=\"#555\">from %s%s</text>\n</svg></figure>\n",
+			W / 2, 12, from, unknown ? "; gaps: not readable" : "");
 	}
 	fputs("</div>\n", out);
 }

@@ -18,4 +18,5 @@ w=$(prose_width "$work/report.md")
 [ "$w" -le 80 ] || fail "markdown prose line of $w columns"
 echo "ok - prose within 80 columns ($w)"
 expect_match "$(cat "$work/report.md")" 'synthetic-3.10\*\* matches: before 4.9' "regime of the 3.10-like fixture"
-expect_match "$(cat "$work/report.md")" '\| 3 \| 9 \| - \| 16 \| 36864 \| - \| never \(asleep\) \|' "timeline row of the call that never returned"
+expect_match "$(cat "$work/report.md")" '\| 12 \| 11 \| - \| 16 \| - \| - \| never \(asleep\) \|' "timeline row of the call that never returned"
+expect "$(grep -c '^| \.\.\. |' "$work/report.md")" 1 "the long timeline is cut in the middle"

@@ -50,4 +50,5 @@ grep -q 'class="kernel-label">synthetic-3.10<' "$dom" || fail "fixture label mis
 expect_gt "$(grep -o 'class="o-[a-z]* diff"' "$dom" | wc -l)" 1 "cells framed as differing"
 grep -q '<polyline' "$dom" || fail "no occupancy line for the fixture with a probe timeline"
 grep -q '>asleep<' "$dom" || fail "the unreturned call is not marked asleep"
+grep -q 'gaps: not readable' "$dom" || fail "unreadable bytes are not shown as a gap"
 echo "ok - occupancy plot with the call that never returned"
