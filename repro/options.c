@@ -465,7 +465,8 @@ static int apply_option(struct options *options, int id, const char *name, const
 		options->probe = true;
 		return 0;
 	case OPT_PROBE_MODE:
-		if (strcmp(value, "auto") && strcmp(value, "fentry") && strcmp(value, "kprobe"))
+		if (strcmp(value, "auto") != 0 && strcmp(value, "fentry") != 0 &&
+		    strcmp(value, "kprobe") != 0)
 			return usage_error("--probe-mode: '%s' is not auto, fentry or kprobe", value);
 		options->probe = true;
 		options->probe_mode = value;
