@@ -112,6 +112,32 @@ static void intro(FILE *out, const struct joined *joined)
 		joined->nrows, joined->ndivergent, joined->npartial);
 }
 
+/* Which regime each kernel's cells match, in a few words and counts; the
+ * markdown report names the cells. */
+static void regimes(FILE *out, const struct joined *joined)
+{
+	fputs("<h2>Where the kernel makes splice wait</h2>\n<p class=\"note\">Before 4.9 the "
+	      "kernel sleeps inside <code>splice_to_pipe</code>, part-way through a call; from "
+	      "4.9 it waits once, before reading, in <code>wait_for_space</code>; from 5.1 a "
+	      "pipe opened with <code>O_NONBLOCK</code> makes splice return EAGAIN instead of "
+	      "sleeping. Each verdict comes from what the cells showed, not from the version "
+	      "number.</p>\n<ul id=\"regimes\">\n",
+	      out);
+	for (size_t k = 0; k < joined->nruns; k++) {
+		const struct run *run = &joined->runs[k];
+		struct regime_view v;
+		regime_of_run(run, &v);
+		fprintf(out, "<li>%c: <b>", kernel_letter(k));
+		esc(out, run->label);
+		fprintf(out, "</b>: %s. Stuck cells: %zu; asleep at entry in wait_for_space: %zu; "
+			     "asleep mid-call in splice_to_pipe: %zu; EAGAIN on an O_NONBLOCK pipe "
+			     "without SPLICE_F_NONBLOCK: %zu; asleep despite it: %zu.</li>\n",
+			regime_name(v.regime), v.stuck, v.entry, v.midcall, v.promoted,
+			v.not_promoted);
+	}
+	fputs("</ul>\n", out);
+}
+
 static int cmp_ll(const void *a, const void *b)
 {
 	long long x = *(const long long *)a, y = *(const long long *)b;
@@ -330,6 +356,7 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 {
 	head(out, joined);
 	intro(out, joined);
+	regimes(out, joined);
 	plots(out, joined, opts);
 	grids(out, joined);
 	profiles(out, joined);

@@ -47,6 +47,8 @@ expect "$(grep -o 'class="o-blocked' "$dom" | wc -l)" "$blocked" "blocked cells 
 expect_gt "$(grep -o '<svg' "$dom" | wc -l)" 7 "SVG plots in the DOM"
 dom=$work/s.dump.out
 grep -q 'class="kernel-label">synthetic-3.10<' "$dom" || fail "fixture label missing"
+grep -q '<b>synthetic-3.10</b>: before 4.9' "$dom" || fail "no regime verdict for the 3.10-like fixture"
+echo "ok - regime verdict per kernel"
 expect_gt "$(grep -o 'class="o-[a-z]* diff"' "$dom" | wc -l)" 1 "cells framed as differing"
 grep -q '<polyline' "$dom" || fail "no occupancy line for the fixture with a probe timeline"
 grep -q '>asleep<' "$dom" || fail "the unreturned call is not marked asleep"
