@@ -3,10 +3,44 @@
 #include "analyze.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* The temporary files not yet renamed, for the signal handler: an
+ * interrupted run leaves neither a half-written output nor a temporary. */
+#define MAX_OPEN 8
+static struct outfile *volatile open_files[MAX_OPEN];
+
+static void on_signal(int sig)
+{
+	for (int i = 0; i < MAX_OPEN; i++)
+		if (open_files[i])
+			unlink(open_files[i]->tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void track(struct outfile *out, bool on)
+{
+	static bool handlers;
+	if (!handlers) {
+		handlers = true;
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		signal(SIGHUP, on_signal);
+	}
+	for (int i = 0; i < MAX_OPEN; i++) {
+		if (on && !open_files[i]) {
+			open_files[i] = out;
+			return;
+		}
+		if (!on && open_files[i] == out)
+			open_files[i] = NULL;
+	}
+}
 
 int out_open(struct outfile *out, const char *path)
 {
@@ -31,6 +65,7 @@ int out_open(struct outfile *out, const char *path)
 		unlink(out->tmp);
 		return -1;
 	}
+	track(out, true);
 	return 0;
 }
 
@@ -44,6 +79,7 @@ int out_commit(struct outfile *out)
 	out->file = NULL;
 	if (rc == 0 && rename(out->tmp, out->path) < 0)
 		rc = -1;
+	track(out, false);
 	if (rc < 0) {
 		fprintf(stderr, "splicelab-analyze: writing '%s' failed: %s\n", out->path,
 			strerror(errno));
@@ -58,4 +94,5 @@ void out_abort(struct outfile *out)
 		fclose(out->file);
 	out->file = NULL;
 	unlink(out->tmp);
+	track(out, false);
 }

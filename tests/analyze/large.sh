@@ -21,3 +21,18 @@ expect "$?" 0 "exit status with a difference"
 expect_match "$(tail -n 2 "$work/stdout2")" '10001 cells joined: 2 differ between kernels, 1 of them missing' "joined line with a difference"
 expect "$(grep -c 'corrupt  ' "$work/stdout2")" 1 "the corrupt cell is listed"
 expect "$(grep -c '^-        ok       extra  (only on B)$' "$work/stdout2")" 1 "the extra cell is listed as only on B"
+
+# Killed at any moment, a run leaves each output whole or absent, and no
+# temporary file.
+for delay in 0.2 0.6 1 1.4 1.8 2.2; do
+  rm -rf "$work/kill" && mkdir -p "$work/kill"
+  timeout -s TERM "$delay" "$ANALYZE" -q --markdown "$work/kill/r.md" --html "$work/kill/r.html" \
+    --csv "$work/kill/j.csv" "$work/a.json" "$work/b.json" "$work/c.json" "$work/d.json"
+  left=$(ls -A "$work/kill" | grep -v '^r\.md$\|^r\.html$\|^j\.csv$')
+  [ -z "$left" ] || fail "killed after $delay s: left $left"
+  [ ! -e "$work/kill/r.html" ] || tail -n 1 "$work/kill/r.html" | grep -qx '</html>' ||
+    fail "killed after $delay s: r.html is cut short"
+  [ ! -e "$work/kill/j.csv" ] || [ "$(wc -l <"$work/kill/j.csv")" -eq 10001 ] ||
+    fail "killed after $delay s: j.csv is cut short"
+  echo "ok - killed after $delay s: $(ls "$work/kill" | tr '\n' ' ')"
+done
