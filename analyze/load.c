@@ -492,6 +492,15 @@ static void walk_cells(struct ctx *ctx, size_t *at, struct idmap *ids)
 {
 	struct run *run = ctx->run;
 	size_t cap = 0;
+	*at = skip_space(run, *at);
+	if (*at < run->size && run->buf[*at] != '[') {
+		/* Valid JSON of another type is a type error, not a syntax one. */
+		json_t *other = parse_value(ctx, at, "$.cells");
+		if (other)
+			bad(ctx, "$.cells: expected an array, got %s", type_name(other));
+		json_decref(other);
+		return;
+	}
 	if (punct(ctx, at, "[", "$.cells") < 0)
 		return;
 	*at = skip_space(run, *at);

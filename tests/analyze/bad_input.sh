@@ -31,6 +31,8 @@ jq '.cells = []' "$good" >"$bad/nocells.json"
 case_of nocells '\$\.cells: no cells'
 jq 'del(.cells)' "$good" >"$bad/missingcells.json"
 case_of missingcells '\$\.cells: missing'
+jq '.cells = {}' "$good" >"$bad/cellsobject.json"
+case_of cellsobject '\$\.cells: expected an array, got an object'
 jq '.cells[2].id = .cells[0].id' "$good" >"$bad/duplicate.json"
 case_of duplicate '\$\.cells\[2\]\.id: duplicate id ".*" \(also \$\.cells\[0\]\)'
 jq '.cells[1].bytes_moved = "12"' "$good" >"$bad/type.json"
