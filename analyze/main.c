@@ -204,7 +204,11 @@ int main(int argc, char **argv)
 			rc = usage_error("--cell: no input has a cell with this id", o.cells[i]);
 			goto out;
 		}
-		rows[opts.nrows++] = (size_t)r;
+		bool again = false;
+		for (size_t j = 0; j < opts.nrows; j++)
+			again |= rows[j] == (size_t)r;
+		if (!again)
+			rows[opts.nrows++] = (size_t)r;
 	}
 	if (o.ncells == 0)
 		opts.nrows = join_pick(&joined, rows, o.max_cells);

@@ -22,9 +22,10 @@ ev() { # ev TS TID FN PHASE SLOTS BYTES RET CELL [FOLDED]
   ev 8 7 splice_to_pipe entry 9 36864 null "$id"
   printf '{"ts_ns":9,"pid":6,"tid":9,"fn":"splice_to_pipe","phase":"entry","cell":null}\n'
 } >"$work/k/events.jsonl"
-"$ANALYZE" -q --cell "$id" --markdown "$work/r.md" --html "$work/r.html" \
+"$ANALYZE" -q --cell "$id" --cell "$id" --markdown "$work/r.md" --html "$work/r.html" \
   "$fixtures/debian12-6.1.json" "$work/k" || fail "analyze exited $?"
 expect_match "$(cat "$work/r.md")" '\| events.jsonl \| no \| yes \|' "events.jsonl found beside the matrix"
+expect "$(grep -c '^### ' "$work/r.md")" 1 "cells detailed (--cell given twice)"
 expect_match "$(cat "$work/r.md")" 'calls, from events.jsonl' "timeline source"
 expect "$(grep -c '^| [0-9] |' "$work/r.md")" 3 "timeline rows (this cell's calls only)"
 expect_match "$(cat "$work/r.md")" '\| 1 \| 0 \| 16 \| 16 \| 0 \| 65160 \| 65160 \|' "first call"
