@@ -599,7 +599,9 @@ static void walk(struct ctx *ctx)
 			const char *name = json_string_value(key);
 			char where[96];
 			snprintf(where, sizeof where, "$.%s", name);
-			if (strcmp(name, "cells") == 0) {
+			if (strcmp(name, "cells") == 0 && saw_cells) {
+				bad(ctx, "$.cells: given twice");
+			} else if (strcmp(name, "cells") == 0) {
 				saw_cells = true;
 				walk_cells(ctx, &at, &ids);
 			} else {

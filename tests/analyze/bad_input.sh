@@ -31,6 +31,8 @@ jq '.cells = []' "$good" >"$bad/nocells.json"
 case_of nocells '\$\.cells: no cells'
 jq 'del(.cells)' "$good" >"$bad/missingcells.json"
 case_of missingcells '\$\.cells: missing'
+{ head -c -2 "$good"; printf ', "cells": []}\n'; } >"$bad/twice.json"
+case_of twice '\$\.cells: given twice'
 jq '.cells = {}' "$good" >"$bad/cellsobject.json"
 case_of cellsobject '\$\.cells: expected an array, got an object'
 jq '.cells[2].id = .cells[0].id' "$good" >"$bad/duplicate.json"
