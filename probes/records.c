@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "cell_summary.h"
 
 int record_log_add(struct record_log *log, const struct probe_record *rec)
 {
@@ -29,6 +30,20 @@ void record_log_free(struct record_log *log)
 {
 	free(log->items);
 	memset(log, 0, sizeof *log);
+}
+
+static int entry_order(const void *a, const void *b)
+{
+	const struct probe_record *x = a, *y = b;
+	if (x->entry_ns != y->entry_ns)
+		return x->entry_ns < y->entry_ns ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+void record_log_sort(struct record_log *log)
+{
+	if (log->count)
+		qsort(log->items, log->count, sizeof *log->items, entry_order);
 }
 
 static bool is_wait(unsigned int fn)
@@ -107,8 +122,15 @@ static json_t *line_json(const struct probe_record *rec, int exit, unsigned int 
 	return line;
 }
 
-static int write_lines(const struct record_log *log, FILE *out)
+struct lines_job {
+	const struct record_log *log;
+	const struct run_table *runs;
+};
+
+static int write_lines(FILE *out, const void *arg)
 {
+	const struct lines_job *job = arg;
+	const struct record_log *log = job->log;
 	size_t nlines = 0;
 	struct line *lines = malloc((log->count * 2 + 1) * sizeof *lines);
 	struct pipe_ids table = {0};
@@ -129,6 +151,10 @@ static int write_lines(const struct record_log *log, FILE *out)
 		const struct probe_record *rec = &log->items[lines[i].record];
 		unsigned int pipe = rec->pipe ? pipe_id(&table, rec->pid, rec->pipe) : 0;
 		json_t *line = line_json(rec, lines[i].exit, pipe);
+		if (job->runs) {
+			const struct cell_run *run = run_of(job->runs, rec);
+			json_object_set_new(line, "cell", run ? json_string(run->id) : json_null());
+		}
 		if (!line || json_dumpf(line, out, JSON_COMPACT) < 0 || fputc('\n', out) == EOF)
 			rc = -1;
 		json_decref(line);
@@ -139,7 +165,8 @@ static int write_lines(const struct record_log *log, FILE *out)
 	return rc;
 }
 
-int record_log_write(const struct record_log *log, const char *path)
+/* Fills a temporary file beside path, then renames it over path. */
+static int write_atomic(const char *path, int (*fill)(FILE *out, const void *arg), const void *arg)
 {
 	char tmp[PATH_MAX];
 	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
@@ -149,14 +176,14 @@ int record_log_write(const struct record_log *log, const char *path)
 	int fd = mkstemp(tmp);
 	if (fd < 0)
 		return -1;
-	fchmod(fd, 0644); /* mkstemp's 0600 would hide the events from their owner's group */
+	fchmod(fd, 0644); /* mkstemp's 0600 would hide the file from its owner's group */
 	FILE *out = fdopen(fd, "w");
 	if (!out) {
 		close(fd);
 		unlink(tmp);
 		return -1;
 	}
-	int rc = write_lines(log, out);
+	int rc = fill(out, arg);
 	if (fclose(out) != 0)
 		rc = -1;
 	if (rc == 0 && rename(tmp, path) == 0)
@@ -165,6 +192,23 @@ int record_log_write(const struct record_log *log, const char *path)
 	unlink(tmp);
 	errno = saved;
 	return -1;
+}
+
+int record_log_write(const struct record_log *log, const struct run_table *runs,
+		     const char *path)
+{
+	struct lines_job job = {log, runs};
+	return write_atomic(path, write_lines, &job);
+}
+
+static int dump_doc(FILE *out, const void *doc)
+{
+	return json_dumpf(doc, out, JSON_COMPACT) < 0 ? -1 : 0;
+}
+
+int write_json_file(const json_t *doc, const char *path)
+{
+	return write_atomic(path, dump_doc, doc);
 }
 
 void record_print(FILE *out, const struct probe_record *rec)

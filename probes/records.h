@@ -4,6 +4,7 @@
 #ifndef SPLICELAB_PROBE_RECORDS_H
 #define SPLICELAB_PROBE_RECORDS_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -16,10 +17,20 @@ struct record_log {
 	unsigned long long calls; /* records plus the calls folded into them */
 };
 
+struct run_table;
+
 int record_log_add(struct record_log *log, const struct probe_record *rec);
 
-/* Writes every record as JSON lines to path, atomically. */
-int record_log_write(const struct record_log *log, const char *path);
+/* Puts the records in call order (entry time). */
+void record_log_sort(struct record_log *log);
+
+/* Writes every record as JSON lines to path, atomically; with runs, each
+ * line names its cell ("cell": id, or null for any other process). */
+int record_log_write(const struct record_log *log, const struct run_table *runs,
+		     const char *path);
+
+/* Writes doc to path, atomically. */
+int write_json_file(const json_t *doc, const char *path);
 
 void record_log_free(struct record_log *log);
 

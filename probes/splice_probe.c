@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "cell_summary.h"
 #include "records.h"
 #include "skeleton.h"
 
@@ -43,6 +44,11 @@ static const char usage_text[] =
 	"      --list          attach, print what attached and what did not, and exit\n"
 	"      --ready-fd FD   write the attach report (one JSON line) to FD when ready,\n"
 	"                      and the counts (one more line) when done\n"
+	"      --runs FILE     when stopping, read which process ran which cell from\n"
+	"                      FILE (lines: PID START_NS END_NS INDEX ID, written by\n"
+	"                      splicelab --probe): events get their cell id\n"
+	"      --summaries FILE  with --runs, write each cell's kernel summary to FILE\n"
+	"                      ({\"INDEX\": summary}, docs/schema.md)\n"
 	"  -q, --quiet         no summary on stderr\n"
 	"  -v, --verbose       libbpf's own messages on stderr\n"
 	"  -h, --help          this text\n"
@@ -58,6 +64,7 @@ struct options {
 	struct attach_opts attach;
 	double duration_s;
 	const char *json_path;
+	const char *runs_path, *summaries_path;
 	int ready_fd;
 	bool list, quiet, verbose;
 };
@@ -97,7 +104,8 @@ static int parse_pid(const char *text, unsigned int *pid)
 
 static int parse_options(int argc, char **argv, struct options *opts)
 {
-	enum { OPT_PPID = 256, OPT_JSON, OPT_MODE, OPT_BTF, OPT_LIST, OPT_READY };
+	enum { OPT_PPID = 256, OPT_JSON, OPT_MODE, OPT_BTF, OPT_LIST, OPT_READY, OPT_RUNS,
+	       OPT_SUMMARIES };
 	static const struct option long_options[] = {
 		{"pid", required_argument, NULL, 'p'},	{"ppid", required_argument, NULL, OPT_PPID},
 		{"duration", required_argument, NULL, 'd'},
@@ -106,6 +114,8 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		{"btf", required_argument, NULL, OPT_BTF},
 		{"list", no_argument, NULL, OPT_LIST},
 		{"ready-fd", required_argument, NULL, OPT_READY},
+		{"runs", required_argument, NULL, OPT_RUNS},
+		{"summaries", required_argument, NULL, OPT_SUMMARIES},
 		{"quiet", no_argument, NULL, 'q'},	{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},	{0},
 	};
@@ -155,6 +165,12 @@ static int parse_options(int argc, char **argv, struct options *opts)
 			opts->ready_fd = (int)fd;
 			break;
 		}
+		case OPT_RUNS:
+			opts->runs_path = optarg;
+			break;
+		case OPT_SUMMARIES:
+			opts->summaries_path = optarg;
+			break;
 		case 'q':
 			opts->quiet = true;
 			break;
@@ -176,6 +192,8 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		return usage_error("nothing to trace: give --pid or --ppid");
 	if (opts->attach.config.tgid && opts->attach.config.parent_tgid)
 		return usage_error("--pid and --ppid: give one");
+	if (opts->summaries_path && !opts->runs_path)
+		return usage_error("--summaries needs --runs");
 	if (opts->attach.btf_path && opts->attach.mode == MODE_FENTRY)
 		return usage_error("--btf with --mode fentry: fentry needs the kernel's own BTF");
 	return 0;
@@ -307,6 +325,37 @@ static void print_list(const json_t *report)
 		printf("not verified  %s\n", json_string_value(item));
 }
 
+/* The events, each with its cell when the runner said which process ran
+ * which cell, and each cell's summary. */
+static int write_results(const struct options *opts, struct record_log *log)
+{
+	struct run_table runs = {0};
+	int rc = 0;
+	record_log_sort(log);
+	if (opts->runs_path && run_table_read(opts->runs_path, &runs)) {
+		fprintf(stderr, "splicelab-probe: cannot read %s: %s\n", opts->runs_path,
+			strerror(errno));
+		return -1;
+	}
+	if (opts->json_path &&
+	    record_log_write(log, opts->runs_path ? &runs : NULL, opts->json_path)) {
+		fprintf(stderr, "splicelab-probe: cannot write %s: %s\n", opts->json_path,
+			strerror(errno));
+		rc = -1;
+	}
+	if (opts->summaries_path) {
+		json_t *summaries = cell_summaries(&runs, log->items, log->count);
+		if (!summaries || write_json_file(summaries, opts->summaries_path)) {
+			fprintf(stderr, "splicelab-probe: cannot write %s: %s\n",
+				opts->summaries_path, strerror(errno));
+			rc = -1;
+		}
+		json_decref(summaries);
+	}
+	run_table_free(&runs);
+	return rc;
+}
+
 static bool target_gone(const struct options *opts)
 {
 	return opts->attach.config.tgid && kill((pid_t)opts->attach.config.tgid, 0) && errno == ESRCH;
@@ -354,11 +403,8 @@ static int trace(const struct options *opts, struct attached *probes)
 		fprintf(stderr, "splicelab-probe: out of memory: events were dropped\n");
 		rc = 1;
 	}
-	if (opts->json_path && record_log_write(&col.log, opts->json_path)) {
-		fprintf(stderr, "splicelab-probe: cannot write %s: %s\n", opts->json_path,
-			strerror(errno));
+	if (write_results(opts, &col.log))
 		rc = 1;
-	}
 	/* An entry with no exit is one line, not two. */
 	size_t lines = 0;
 	for (size_t i = 0; i < col.log.count; i++)

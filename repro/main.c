@@ -153,8 +153,7 @@ int main(int argc, char **argv)
 	rc = runner_run(cells, ncells, &runner_opts, cell_list, probes ? &runs : NULL, &nruns);
 	uint64_t elapsed_ns = monotonic_ns() - start_ns;
 	if (probes) {
-		probe_session_stop(probes, env_probes);
-		probe_session_join(events_path, runs, nruns, cell_list);
+		probe_session_finish(probes, runs, nruns, cell_list, env_probes);
 	}
 	free(runs);
 	free(cells);

@@ -27,6 +27,8 @@
 struct probe_session {
 	pid_t pid;
 	int status_fd;
+	char dir[64]; /* private: the run table and the summaries */
+	char runs_path[96], summaries_path[96];
 	char buf[65536];
 	size_t used;
 };
@@ -111,6 +113,9 @@ static int reap(pid_t pid, int limit_ms)
 static void end_session(struct probe_session *session)
 {
 	close(session->status_fd);
+	unlink(session->runs_path);
+	unlink(session->summaries_path);
+	rmdir(session->dir);
 	free(session);
 }
 
@@ -125,7 +130,20 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 		return NULL;
 	}
 	struct probe_session *session = calloc(1, sizeof *session);
-	if (!session || pipe2(status_pipe, O_CLOEXEC)) {
+	const char *tmp = getenv("TMPDIR");
+	if (session)
+		snprintf(session->dir, sizeof session->dir, "%s/splicelab-probe.XXXXXX",
+			 tmp && *tmp && strlen(tmp) < 32 ? tmp : "/tmp");
+	if (!session || !mkdtemp(session->dir)) {
+		free(session);
+		*env_probes = none("cannot start splicelab-probe: no private temporary folder");
+		return NULL;
+	}
+	snprintf(session->runs_path, sizeof session->runs_path, "%s/runs", session->dir);
+	snprintf(session->summaries_path, sizeof session->summaries_path, "%s/summaries.json",
+		 session->dir);
+	if (pipe2(status_pipe, O_CLOEXEC)) {
+		rmdir(session->dir);
 		free(session);
 		*env_probes = none("cannot start splicelab-probe: out of resources");
 		return NULL;
@@ -142,13 +160,14 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 		if (null_fd >= 0)
 			dup2(null_fd, STDOUT_FILENO);
 		execl(tool, tool, "--ppid", ppid, "--json", events_path, "--ready-fd", "3", "-q",
-		      "--mode", mode ? mode : "auto", (char *)NULL);
+		      "--mode", mode ? mode : "auto", "--runs", session->runs_path, "--summaries",
+		      session->summaries_path, (char *)NULL);
 		_exit(127);
 	}
 	close(status_pipe[1]);
 	if (pid < 0) {
-		close(status_pipe[0]);
-		free(session);
+		session->status_fd = status_pipe[0];
+		end_session(session);
 		*env_probes = none("cannot start splicelab-probe: fork failed");
 		return NULL;
 	}
@@ -170,21 +189,49 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 	return NULL;
 }
 
-int probe_session_stop(struct probe_session *session, json_t *env_probes)
+/* The run table the tool reads when it stops: "PID START END INDEX ID". */
+static int write_runs(const char *path, const struct probe_run *runs, size_t nruns,
+		      const json_t *cells)
+{
+	FILE *file = fopen(path, "w");
+	if (!file)
+		return -1;
+	for (size_t i = 0; i < nruns; i++)
+		fprintf(file, "%d %llu %llu %zu %s\n", (int)runs[i].pid,
+			(unsigned long long)runs[i].start_ns, (unsigned long long)runs[i].end_ns,
+			runs[i].cell,
+			json_string_value(json_object_get(json_array_get(cells, runs[i].cell), "id")));
+	return fclose(file);
+}
+
+int probe_session_finish(struct probe_session *session, const struct probe_run *runs,
+			 size_t nruns, json_t *cells, json_t *env_probes)
 {
 	if (!session)
 		return 0;
+	int rc = write_runs(session->runs_path, runs, nruns, cells);
 	kill(session->pid, SIGTERM);
 	json_t *counts = read_status(session, FLUSH_LIMIT_MS);
 	int status = reap(session->pid, 5000);
+	json_t *summaries = json_load_file(session->summaries_path, 0, NULL);
 	end_session(session);
-	if (!counts) {
+	if (!counts || !summaries || rc != 0 || status != 0) {
 		json_object_set_new(env_probes, "error",
-				    json_string("splicelab-probe ended without its counts: "
-						"events.jsonl may be missing"));
-		return -1;
+				    json_string("splicelab-probe ended without its counts or "
+						"summaries: events.jsonl and the cells' kernel "
+						"summaries may be missing"));
+		rc = -1;
 	}
 	json_object_update(env_probes, counts);
+	const char *index;
+	json_t *summary;
+	json_object_foreach(summaries, index, summary)
+	{
+		json_t *cell = json_array_get(cells, strtoul(index, NULL, 10));
+		if (cell)
+			json_object_set(cell, "kernel", summary);
+	}
 	json_decref(counts);
-	return status == 0 ? 0 : -1;
+	json_decref(summaries);
+	return rc;
 }

@@ -2,8 +2,9 @@
  *
  * The runner never links libbpf itself: with --probe it starts the probe tool
  * (splicelab-probe, installed next to splicelab) as a separate process that
- * records every task whose parent is the runner, then joins the recorded
- * events to cells by (pid, time range) once the matrix is done. */
+ * records every task whose parent is the runner; once the matrix is done
+ * it is told which process ran which cell (pid, time range) and writes the
+ * events tagged with their cells and each cell's summary. */
 #ifndef SPLICELAB_PROBE_SESSION_H
 #define SPLICELAB_PROBE_SESSION_H
 
@@ -29,13 +30,12 @@ struct probe_run {
 struct probe_session *probe_session_start(const char *events_path, pid_t runner_pid,
 					  const char *mode, json_t **env_probes);
 
-/* Detaches, flushes and reaps the probe tool (bounded). Adds lost-event counts
- * to env_probes. Returns 0 on success. Always frees the session. */
-int probe_session_stop(struct probe_session *session, json_t *env_probes);
-
-/* Tags each event in events_path with its cell id (rewriting the file
- * atomically) and sets the "kernel" summary of each cell in cells. */
-int probe_session_join(const char *events_path, const struct probe_run *runs, size_t nruns,
-		       json_t *cells);
+/* Tells the probe tool which process ran which cell, stops it (bounded),
+ * and sets each cell's "kernel" summary in cells from what it wrote; the
+ * tool tags every event in events_path with its cell. Adds the event and
+ * lost-event counts to env_probes. Returns 0 on success. Always frees the
+ * session. */
+int probe_session_finish(struct probe_session *session, const struct probe_run *runs,
+			 size_t nruns, json_t *cells, json_t *env_probes);
 
 #endif
