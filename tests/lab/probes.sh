@@ -43,7 +43,7 @@ splicelab-probe --ppid $runner -d 2 >standalone/text 2>standalone/stderr.text
 echo "exit $?" >>standalone/stderr.text
 wait $!
 echo "exit $?" >>standalone/stderr.json
-kill $runner; wait $runner
+kill -KILL $runner; wait $runner
 cat standalone/stderr.json standalone/stderr.text >standalone/stderr'
 "$top/scripts/lab/vm-run.sh" -q --kernel-dir "$work/debian12" --accel tcg --timeout 400 \
   --out "$work/vm" --cmd "$guest" --fetch list-fentry.txt --fetch list-kprobe.txt \
