@@ -165,8 +165,9 @@ static __always_inline struct call_state *state_of(struct call_key *key)
 }
 
 /* Entry of any traced function: remember the call until it returns. */
-static __always_inline void on_call_entry(void *ctx, enum probe_fn fn, struct pipe_inode_info *pipe,
-				     __u64 len, __u32 flags, unsigned char have_args, __u32 pages)
+static __always_inline void on_call_entry(enum probe_fn fn, struct pipe_inode_info *pipe,
+					  __u64 len, __u32 flags, unsigned char have_args,
+					  __u32 pages)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct call_key key = {.tid = (__u32)pid_tgid, .fn = fn};
@@ -188,7 +189,6 @@ static __always_inline void on_call_entry(void *ctx, enum probe_fn fn, struct pi
 		return;
 	__builtin_memcpy(&state->pending, &rec, sizeof(rec));
 	state->active = 1;
-	(void)ctx;
 }
 
 /* Exit: send the call, or count it when it repeats the -EAGAIN just sent
@@ -238,16 +238,22 @@ static __always_inline bool inside_splice_write(void)
 
 #define ARGS_LEN_FLAGS (HAVE_LEN | HAVE_FLAGS)
 
-/* kprobe / kretprobe set */
+/* Each function in both attach modes; the loader loads one of them. */
+
+static __always_inline void splice_to_pipe_entry(struct pipe_inode_info *pipe,
+						 struct splice_pipe_desc *spd)
+{
+	int pages = 0;
+	if (!traced())
+		return;
+	bpf_core_read(&pages, sizeof(pages), &spd->nr_pages);
+	on_call_entry(FN_SPLICE_TO_PIPE, pipe, 0, 0, HAVE_PAGES, (__u32)pages);
+}
 
 SEC("kprobe/splice_to_pipe")
 int BPF_KPROBE(kprobe_splice_to_pipe, struct pipe_inode_info *pipe, struct splice_pipe_desc *spd)
 {
-	int pages = 0;
-	if (!traced())
-		return 0;
-	bpf_core_read(&pages, sizeof(pages), &spd->nr_pages);
-	on_call_entry(ctx, FN_SPLICE_TO_PIPE, pipe, 0, 0, HAVE_PAGES, (__u32)pages);
+	splice_to_pipe_entry(pipe, spd);
 	return 0;
 }
 
@@ -258,53 +264,10 @@ int BPF_KRETPROBE(kretprobe_splice_to_pipe, long ret)
 	return 0;
 }
 
-SEC("kprobe/wait_for_space")
-int BPF_KPROBE(kprobe_wait_for_space, struct pipe_inode_info *pipe, unsigned int flags)
-{
-	if (traced())
-		on_call_entry(ctx, FN_WAIT_FOR_SPACE, pipe, 0, flags, HAVE_FLAGS, 0);
-	return 0;
-}
-
-SEC("kretprobe/wait_for_space")
-int BPF_KRETPROBE(kretprobe_wait_for_space, int ret)
-{
-	on_call_exit(ctx, FN_WAIT_FOR_SPACE, ret);
-	return 0;
-}
-
-/* The read steps share one signature: (in, ppos, pipe, len, flags). */
-#define READ_STEP_KPROBES(fn_name, fn_id)                                                         \
-	SEC("kprobe/" #fn_name)                                                                    \
-	int BPF_KPROBE(kprobe_##fn_name, void *in, void *ppos, struct pipe_inode_info *pipe,       \
-		       unsigned long len, unsigned int flags)                                      \
-	{                                                                                          \
-		if (traced())                                                                      \
-			on_call_entry(ctx, fn_id, pipe, len, flags, ARGS_LEN_FLAGS, 0);                 \
-		return 0;                                                                          \
-	}                                                                                          \
-	SEC("kretprobe/" #fn_name)                                                                 \
-	int BPF_KRETPROBE(kretprobe_##fn_name, long ret)                                           \
-	{                                                                                          \
-		on_call_exit(ctx, fn_id, ret);                                                          \
-		return 0;                                                                          \
-	}
-
-READ_STEP_KPROBES(do_splice_to, FN_DO_SPLICE_TO)
-READ_STEP_KPROBES(vfs_splice_read, FN_VFS_SPLICE_READ)
-READ_STEP_KPROBES(do_splice_read, FN_DO_SPLICE_READ)
-READ_STEP_KPROBES(tcp_splice_read, FN_TCP_SPLICE_READ)
-
-/* fentry / fexit set: the same, through trampolines (5.5+). */
-
 SEC("fentry/splice_to_pipe")
 int BPF_PROG(fentry_splice_to_pipe, struct pipe_inode_info *pipe, struct splice_pipe_desc *spd)
 {
-	int pages = 0;
-	if (!traced())
-		return 0;
-	bpf_core_read(&pages, sizeof(pages), &spd->nr_pages);
-	on_call_entry(ctx, FN_SPLICE_TO_PIPE, pipe, 0, 0, HAVE_PAGES, (__u32)pages);
+	splice_to_pipe_entry(pipe, spd);
 	return 0;
 }
 
@@ -316,11 +279,26 @@ int BPF_PROG(fexit_splice_to_pipe, struct pipe_inode_info *pipe, struct splice_p
 	return 0;
 }
 
+SEC("kprobe/wait_for_space")
+int BPF_KPROBE(kprobe_wait_for_space, struct pipe_inode_info *pipe, unsigned int flags)
+{
+	if (traced())
+		on_call_entry(FN_WAIT_FOR_SPACE, pipe, 0, flags, HAVE_FLAGS, 0);
+	return 0;
+}
+
+SEC("kretprobe/wait_for_space")
+int BPF_KRETPROBE(kretprobe_wait_for_space, int ret)
+{
+	on_call_exit(ctx, FN_WAIT_FOR_SPACE, ret);
+	return 0;
+}
+
 SEC("fentry/wait_for_space")
 int BPF_PROG(fentry_wait_for_space, struct pipe_inode_info *pipe, unsigned int flags)
 {
 	if (traced())
-		on_call_entry(ctx, FN_WAIT_FOR_SPACE, pipe, 0, flags, HAVE_FLAGS, 0);
+		on_call_entry(FN_WAIT_FOR_SPACE, pipe, 0, flags, HAVE_FLAGS, 0);
 	return 0;
 }
 
@@ -331,36 +309,52 @@ int BPF_PROG(fexit_wait_for_space, struct pipe_inode_info *pipe, unsigned int fl
 	return 0;
 }
 
-#define READ_STEP_FENTRY(fn_name, fn_id)                                                          \
+/* The read steps share one signature, (in, ppos, pipe, len, flags), in
+ * both attach modes. */
+#define READ_STEP_PROBES(fn_name, fn_id)                                                           \
+	SEC("kprobe/" #fn_name)                                                                    \
+	int BPF_KPROBE(kprobe_##fn_name, void *in, void *ppos, struct pipe_inode_info *pipe,       \
+		       unsigned long len, unsigned int flags)                                      \
+	{                                                                                          \
+		if (traced())                                                                      \
+			on_call_entry(fn_id, pipe, len, flags, ARGS_LEN_FLAGS, 0);                 \
+		return 0;                                                                          \
+	}                                                                                          \
+	SEC("kretprobe/" #fn_name)                                                                 \
+	int BPF_KRETPROBE(kretprobe_##fn_name, long ret)                                           \
+	{                                                                                          \
+		on_call_exit(ctx, fn_id, ret);                                                     \
+		return 0;                                                                          \
+	}                                                                                          \
 	SEC("fentry/" #fn_name)                                                                    \
 	int BPF_PROG(fentry_##fn_name, void *in, void *ppos, struct pipe_inode_info *pipe,         \
 		     unsigned long len, unsigned int flags)                                        \
 	{                                                                                          \
 		if (traced())                                                                      \
-			on_call_entry(ctx, fn_id, pipe, len, flags, ARGS_LEN_FLAGS, 0);                 \
+			on_call_entry(fn_id, pipe, len, flags, ARGS_LEN_FLAGS, 0);                 \
 		return 0;                                                                          \
 	}                                                                                          \
 	SEC("fexit/" #fn_name)                                                                     \
 	int BPF_PROG(fexit_##fn_name, void *in, void *ppos, struct pipe_inode_info *pipe,          \
 		     unsigned long len, unsigned int flags, long ret)                              \
 	{                                                                                          \
-		on_call_exit(ctx, fn_id, ret);                                                          \
+		on_call_exit(ctx, fn_id, ret);                                                     \
 		return 0;                                                                          \
 	}
 
-READ_STEP_FENTRY(do_splice_to, FN_DO_SPLICE_TO)
-READ_STEP_FENTRY(vfs_splice_read, FN_VFS_SPLICE_READ)
-READ_STEP_FENTRY(do_splice_read, FN_DO_SPLICE_READ)
-READ_STEP_FENTRY(tcp_splice_read, FN_TCP_SPLICE_READ)
+READ_STEP_PROBES(do_splice_to, FN_DO_SPLICE_TO)
+READ_STEP_PROBES(vfs_splice_read, FN_VFS_SPLICE_READ)
+READ_STEP_PROBES(do_splice_read, FN_DO_SPLICE_READ)
+READ_STEP_PROBES(tcp_splice_read, FN_TCP_SPLICE_READ)
 
 /* The pipe waits, (pipe), in both attach modes; recorded only inside the
  * splice's own wait for space. */
-#define PIPE_WAIT_PROBES(fn_name, fn_id)                                                          \
+#define PIPE_WAIT_PROBES(fn_name, fn_id)                                                           \
 	SEC("kprobe/" #fn_name)                                                                    \
 	int BPF_KPROBE(kprobe_##fn_name, struct pipe_inode_info *pipe)                             \
 	{                                                                                          \
 		if (traced() && inside_splice_write())                                             \
-			on_call_entry(ctx, fn_id, pipe, 0, 0, 0, 0);                               \
+			on_call_entry(fn_id, pipe, 0, 0, 0, 0);                                    \
 		return 0;                                                                          \
 	}                                                                                          \
 	SEC("kretprobe/" #fn_name)                                                                 \
@@ -373,7 +367,7 @@ READ_STEP_FENTRY(tcp_splice_read, FN_TCP_SPLICE_READ)
 	int BPF_PROG(fentry_##fn_name, struct pipe_inode_info *pipe)                               \
 	{                                                                                          \
 		if (traced() && inside_splice_write())                                             \
-			on_call_entry(ctx, fn_id, pipe, 0, 0, 0, 0);                               \
+			on_call_entry(fn_id, pipe, 0, 0, 0, 0);                                    \
 		return 0;                                                                          \
 	}                                                                                          \
 	SEC("fexit/" #fn_name)                                                                     \
