@@ -23,6 +23,11 @@ const char *const probe_fn_names[FN_COUNT] = {
 	[FN_TCP_SPLICE_READ] = "tcp_splice_read",
 };
 
+bool probe_fn_waits(unsigned int fn)
+{
+	return fn == FN_WAIT_FOR_SPACE || fn == FN_PIPE_WAIT || fn == FN_PIPE_WAIT_WRITABLE;
+}
+
 #define KERNEL_BTF "/sys/kernel/btf/vmlinux"
 
 /* What the running kernel says about each function, before loading anything. */

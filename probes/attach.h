@@ -31,6 +31,9 @@ struct attached {
 
 extern const char *const probe_fn_names[FN_COUNT];
 
+/* Whether fn is a wait (its time inside is time slept). */
+bool probe_fn_waits(unsigned int fn);
+
 /* Loads and attaches. Returns 0 with *out filled, or -1 with out->report
  * saying why (mode "none"); out->report is always set. */
 int attach_probes(const struct attach_opts *opts, struct attached *out);

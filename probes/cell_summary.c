@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "attach.h"
+#include "records.h"
 
 #define LIST_LIMIT 64
 
@@ -76,16 +77,6 @@ const struct cell_run *run_of(const struct run_table *table, const struct probe_
 	return &table->runs[lo - 1];
 }
 
-static bool is_wait(unsigned int fn)
-{
-	return fn == FN_WAIT_FOR_SPACE || fn == FN_PIPE_WAIT || fn == FN_PIPE_WAIT_WRITABLE;
-}
-
-static json_t *known(unsigned char have, unsigned char bit, unsigned long long value)
-{
-	return (have & bit) ? json_integer((json_int_t)value) : json_null();
-}
-
 struct summary {
 	unsigned long long events, calls[FN_COUNT], slept_ns[FN_COUNT];
 	unsigned int slots_total, max_slots;
@@ -107,6 +98,24 @@ static void raise_state(struct summary *sum, const struct pipe_state *state, boo
 		sum->max_bytes = state->bytes;
 }
 
+/* One splice_to_pipe call: the pipe before and after, and what it returned
+ * (after and ret null when it had not returned by the cell's end). */
+static json_t *timeline_entry(const struct probe_record *rec, bool returned)
+{
+	unsigned char have = rec->have;
+	if (!returned)
+		have &= (unsigned char)~(HAVE_EXIT_PIPE | HAVE_BYTES_EXIT);
+	const struct pipe_state *before = &rec->at_entry, *after = &rec->at_exit;
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "slots_before", record_field(have, HAVE_ENTRY_PIPE, before->slots_used),
+			 "slots_after", record_field(have, HAVE_EXIT_PIPE, after->slots_used),
+			 "bytes_before", record_field(have, HAVE_BYTES_ENTRY, before->bytes),
+			 "bytes_after", record_field(have, HAVE_BYTES_EXIT, after->bytes),
+			 "slots_total", record_field(have, HAVE_ENTRY_PIPE, before->slots_total),
+			 "pages", record_field(have, HAVE_PAGES, rec->pages),
+			 "ret", returned ? json_integer(rec->ret) : json_null());
+}
+
 static void add_record(struct summary *sum, const struct probe_record *rec,
 		       const struct cell_run *run)
 {
@@ -122,26 +131,15 @@ static void add_record(struct summary *sum, const struct probe_record *rec,
 			    rec->have & HAVE_BYTES_EXIT);
 	if (!returned)
 		sum->unreturned |= 1u << fn;
-	if (is_wait(fn)) {
+	if (probe_fn_waits(fn)) {
 		unsigned long long until = returned ? rec->exit_ns : run->end_ns;
 		if (until > rec->entry_ns)
 			sum->slept_ns[fn] += until - rec->entry_ns;
 	}
 	if (fn == FN_TCP_SPLICE_READ && returned && json_array_size(sum->read_bytes) < LIST_LIMIT)
 		json_array_append_new(sum->read_bytes, json_integer(rec->ret));
-	if (fn == FN_SPLICE_TO_PIPE && json_array_size(sum->timeline) < LIST_LIMIT) {
-		unsigned char have = returned ? rec->have : (rec->have & ~(HAVE_EXIT_PIPE | HAVE_BYTES_EXIT));
-		json_array_append_new(
-			sum->timeline,
-			json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "slots_before",
-				  known(have, HAVE_ENTRY_PIPE, rec->at_entry.slots_used), "slots_after",
-				  known(have, HAVE_EXIT_PIPE, rec->at_exit.slots_used), "bytes_before",
-				  known(have, HAVE_BYTES_ENTRY, rec->at_entry.bytes), "bytes_after",
-				  known(have, HAVE_BYTES_EXIT, rec->at_exit.bytes), "slots_total",
-				  known(have, HAVE_ENTRY_PIPE, rec->at_entry.slots_total), "pages",
-				  known(have, HAVE_PAGES, rec->pages), "ret",
-				  returned ? json_integer(rec->ret) : json_null()));
-	}
+	if (fn == FN_SPLICE_TO_PIPE && json_array_size(sum->timeline) < LIST_LIMIT)
+		json_array_append_new(sum->timeline, timeline_entry(rec, returned));
 }
 
 static json_t *summary_json(struct summary *sum)
@@ -151,7 +149,7 @@ static json_t *summary_json(struct summary *sum)
 		if (sum->calls[fn])
 			json_object_set_new(calls, probe_fn_names[fn],
 					    json_integer((json_int_t)sum->calls[fn]));
-		if (is_wait((unsigned int)fn) && sum->calls[fn])
+		if (probe_fn_waits((unsigned int)fn) && sum->calls[fn])
 			json_object_set_new(slept, probe_fn_names[fn],
 					    json_integer((json_int_t)sum->slept_ns[fn]));
 		if (sum->unreturned & (1u << fn))

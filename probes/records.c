@@ -46,11 +46,6 @@ void record_log_sort(struct record_log *log)
 		qsort(log->items, log->count, sizeof *log->items, entry_order);
 }
 
-static bool is_wait(unsigned int fn)
-{
-	return fn == FN_WAIT_FOR_SPACE || fn == FN_PIPE_WAIT || fn == FN_PIPE_WAIT_WRITABLE;
-}
-
 /* One line of the output: a record's entry or exit. */
 struct line {
 	unsigned long long ts_ns;
@@ -90,7 +85,7 @@ static unsigned int pipe_id(struct pipe_ids *table, unsigned int pid, unsigned l
 	return table->ids[slot];
 }
 
-static json_t *state_field(unsigned char have, unsigned char bit, unsigned long long value)
+json_t *record_field(unsigned char have, unsigned char bit, unsigned long long value)
 {
 	return (have & bit) ? json_integer((json_int_t)value) : json_null();
 }
@@ -105,16 +100,16 @@ static json_t *line_json(const struct probe_record *rec, int exit, unsigned int 
 		(json_int_t)(exit ? rec->exit_ns : rec->entry_ns), "pid", (int)rec->pid, "tid",
 		(int)rec->tid, "fn", probe_fn_names[rec->fn < FN_COUNT ? rec->fn : 0], "phase",
 		exit ? "exit" : "entry", "pipe", pipe ? json_integer(pipe) : json_null(),
-		"slots_used", state_field(rec->have, pipe_bit, st->slots_used), "slots_total",
-		state_field(rec->have, pipe_bit, st->slots_total), "bytes_in_pipe",
-		state_field(rec->have, bytes_bit, st->bytes), "len",
-		state_field(rec->have, HAVE_LEN, rec->len), "flags",
-		state_field(rec->have, HAVE_FLAGS, rec->flags));
+		"slots_used", record_field(rec->have, pipe_bit, st->slots_used), "slots_total",
+		record_field(rec->have, pipe_bit, st->slots_total), "bytes_in_pipe",
+		record_field(rec->have, bytes_bit, st->bytes), "len",
+		record_field(rec->have, HAVE_LEN, rec->len), "flags",
+		record_field(rec->have, HAVE_FLAGS, rec->flags));
 	if (rec->fn == FN_SPLICE_TO_PIPE)
-		json_object_set_new(line, "pages", state_field(rec->have, HAVE_PAGES, rec->pages));
+		json_object_set_new(line, "pages", record_field(rec->have, HAVE_PAGES, rec->pages));
 	if (exit) {
 		json_object_set_new(line, "ret", json_integer(rec->ret));
-		if (is_wait(rec->fn))
+		if (probe_fn_waits(rec->fn))
 			json_object_set_new(line, "wait_ns",
 					    json_integer((json_int_t)(rec->exit_ns - rec->entry_ns)));
 		json_object_set_new(line, "folded_before", json_integer(rec->folded_before));

@@ -29,6 +29,9 @@ void record_log_sort(struct record_log *log);
 int record_log_write(const struct record_log *log, const struct run_table *runs,
 		     const char *path);
 
+/* value when the probe could read it (have & bit), else JSON null. */
+json_t *record_field(unsigned char have, unsigned char bit, unsigned long long value);
+
 /* Writes doc to path, atomically. */
 int write_json_file(const json_t *doc, const char *path);
 
