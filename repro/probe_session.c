@@ -112,7 +112,8 @@ static int reap(pid_t pid, int limit_ms)
 
 static void end_session(struct probe_session *session)
 {
-	close(session->status_fd);
+	if (session->status_fd >= 0)
+		close(session->status_fd);
 	unlink(session->runs_path);
 	unlink(session->summaries_path);
 	rmdir(session->dir);
@@ -131,9 +132,11 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 	}
 	struct probe_session *session = calloc(1, sizeof *session);
 	const char *tmp = getenv("TMPDIR");
-	if (session)
+	if (session) {
+		session->status_fd = -1;
 		snprintf(session->dir, sizeof session->dir, "%s/splicelab-probe.XXXXXX",
 			 tmp && *tmp && strlen(tmp) < 32 ? tmp : "/tmp");
+	}
 	if (!session || !mkdtemp(session->dir)) {
 		free(session);
 		*env_probes = none("cannot start splicelab-probe: no private temporary folder");
@@ -143,8 +146,7 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 	snprintf(session->summaries_path, sizeof session->summaries_path, "%s/summaries.json",
 		 session->dir);
 	if (pipe2(status_pipe, O_CLOEXEC)) {
-		rmdir(session->dir);
-		free(session);
+		end_session(session);
 		*env_probes = none("cannot start splicelab-probe: out of resources");
 		return NULL;
 	}
@@ -165,14 +167,13 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 		_exit(127);
 	}
 	close(status_pipe[1]);
+	session->status_fd = status_pipe[0];
 	if (pid < 0) {
-		session->status_fd = status_pipe[0];
 		end_session(session);
 		*env_probes = none("cannot start splicelab-probe: fork failed");
 		return NULL;
 	}
 	session->pid = pid;
-	session->status_fd = status_pipe[0];
 	json_t *report = read_status(session, ATTACH_LIMIT_MS);
 	const char *got = json_string_value(json_object_get(report, "mode"));
 	if (report && got && strcmp(got, "none") != 0) {

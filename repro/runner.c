@@ -349,7 +349,7 @@ static bool check_run(struct cell_run *run, const struct cell_params *params,
 }
 
 static void tally_run(struct cell_tally *tally, const struct cell_params *params,
-		      const struct cell_run *run, struct run_verdict *verdict, uint64_t end_ns)
+		      const struct cell_run *run, struct run_verdict *verdict)
 {
 	tally->counts[verdict->outcome]++;
 	/* Keep the evidence of the most frequent outcome; the first run of it. */
@@ -358,7 +358,7 @@ static void tally_run(struct cell_tally *tally, const struct cell_params *params
 		json_decref(tally->cell);
 		tally->cell = cell_json_params(params);
 		cell_json_set_run(tally->cell, params, run->shared, verdict->outcome,
-				  verdict->evidence, (double)(end_ns - run->start_ns) / 1e6,
+				  verdict->evidence, (double)(verdict->end_ns - run->start_ns) / 1e6,
 				  verdict->detected_after_ms);
 		tally->kept = verdict->outcome;
 	} else {
@@ -453,13 +453,12 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 				i++;
 				continue;
 			}
-			uint64_t end_ns = verdict.end_ns;
-			tally_run(&tallies[run->cell], &cells[run->cell], run, &verdict, end_ns);
+			tally_run(&tallies[run->cell], &cells[run->cell], run, &verdict);
 			outcome_counts[verdict.outcome]++;
 			if (runs_out && grow_runs(&runs, &runs_cap, nruns + 1) == 0)
 				runs[nruns++] = (struct probe_run){.pid = run->pid,
 								   .start_ns = run->start_ns,
-								   .end_ns = end_ns,
+								   .end_ns = verdict.end_ns,
 								   .cell = run->cell};
 			release_run(run);
 			running[i] = running[--nrunning];
