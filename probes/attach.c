@@ -232,10 +232,10 @@ static int try_mode(bool fentry, const struct attach_opts *opts, const struct ke
 	return 0;
 }
 
-static json_t *not_verified(const struct kernel_view *view, bool ringbuf, bool fentry)
+static json_t *not_verified(bool old_layout, bool ringbuf, bool fentry)
 {
 	json_t *list = json_array();
-	if (btf_struct_has(view->btf, "pipe_inode_info", "head"))
+	if (!old_layout)
 		json_array_append_new(list, json_string("the pre-5.5 pipe layout (nrbufs, curbuf, "
 							"buffers): not exercised on this kernel"));
 	else
@@ -320,7 +320,7 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 				attempt.attached, "not_attached", attempt.not_attached,
 				"pipe_layout", old_layout ? "nrbufs" : "head_tail", "btf", btf_from,
 				"buffer", ringbuf ? "ringbuf" : "perfbuf", "not_verified",
-				not_verified(&view, ringbuf, fentry));
+				not_verified(old_layout, ringbuf, fentry));
 	btf__free(view.btf);
 	return 0;
 }
