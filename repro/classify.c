@@ -3,19 +3,29 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A sleeping thread uses next to no CPU; a retry loop uses most of a core.
- * A fifth of the window (at least 5 ms) separates them with a wide margin
- * even when the machine is busy and the spinner gets half a CPU. */
+/* A retry loop proves itself by what it did: EAGAIN after EAGAIN with no
+ * byte moved. That count does not depend on how much CPU a busy machine
+ * gave the loop, so a starved spinner is still a spinner. */
+#define SPIN_EAGAIN_MIN 100
+
+/* CPU used in the window, the other sign of a retry loop: a fifth of the
+ * window (at least 5 ms), a wide margin even when the spinner gets half a
+ * CPU. It counts only for a thread that is not asleep now: a relay that
+ * spent the window's start inside one long splice call (slow kprobes on a
+ * kernel without a BPF JIT, a big first fill) and then fell asleep in the
+ * kernel is blocked, not spinning. */
 static bool burned_cpu(const struct stuck_snapshot *s)
 {
 	uint64_t threshold = s->window_ns / 5;
 	if (threshold < 5000000)
 		threshold = 5000000;
-	if (s->relay_cpu_known)
-		return s->relay_cpu_ns >= threshold;
-	/* Without CPU accounting, many EAGAINs in one quiet window can only
-	 * come from a retry loop. */
-	return s->eagain_in_window >= 1000;
+	bool asleep = s->relay.state == 'S' || s->relay.state == 'D';
+	return s->relay_cpu_known && !asleep && s->relay_cpu_ns >= threshold;
+}
+
+static bool spinning(const struct stuck_snapshot *s)
+{
+	return s->eagain_in_window >= SPIN_EAGAIN_MIN || burned_cpu(s);
 }
 
 static bool runnable(char state)
@@ -32,7 +42,7 @@ static const char *what_waits(int activity)
 enum verdict classify_stuck(const struct stuck_snapshot *s, char *note, size_t note_len)
 {
 	double window_ms = (double)s->window_ns / 1e6;
-	if (burned_cpu(s)) {
+	if (spinning(s)) {
 		snprintf(note, note_len,
 			 "the relay used %.0f ms of CPU in %.0f ms without moving a byte (%llu EAGAIN "
 			 "in that time)",

@@ -49,6 +49,7 @@ enum option_id {
 	OPT_VIRT,
 	OPT_PROBE,
 	OPT_PROBE_MODE,
+	OPT_PROBE_BTF,
 	OPT_JSON,
 	OPT_LIST,
 	OPT_LIST_PROFILES,
@@ -81,6 +82,7 @@ static const struct option long_options[] = {
 	{"virt", required_argument, NULL, OPT_VIRT},
 	{"probe", no_argument, NULL, OPT_PROBE},
 	{"probe-mode", required_argument, NULL, OPT_PROBE_MODE},
+	{"probe-btf", required_argument, NULL, OPT_PROBE_BTF},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"list", no_argument, NULL, OPT_LIST},
@@ -153,6 +155,10 @@ static const char usage_text[] =
 	"                         env.probes says why)\n"
 	"      --probe-mode MODE  auto, fentry or kprobe (implies --probe) [auto:\n"
 	"                         fentry where the kernel loads it, else kprobes]\n"
+	"      --probe-btf FILE   the kernel's BTF for the probes when it has none of\n"
+	"                         its own (CentOS 7, most 4.x; implies --probe):\n"
+	"                         pahole --btf_encode_detached from the kernel's\n"
+	"                         vmlinux or kernel-debuginfo, or BTFHub\n"
 	"      --virt KIND        recorded as env.virt: native, qemu-tcg, qemu-kvm\n"
 	"      --corrupt-at N     self-test: the sink flips the byte at offset N\n"
 	"  -h, --help             this text\n"
@@ -470,6 +476,12 @@ static int apply_option(struct options *options, int id, const char *name, const
 			return usage_error("--probe-mode: '%s' is not auto, fentry or kprobe", value);
 		options->probe = true;
 		options->probe_mode = value;
+		return 0;
+	case OPT_PROBE_BTF:
+		if (access(value, R_OK) != 0)
+			return usage_error("--probe-btf %s: %s", value, strerror(errno));
+		options->probe = true;
+		options->probe_btf = value;
 		return 0;
 	case OPT_JSON:
 		options->json = true;

@@ -69,6 +69,7 @@ struct options {
 	bool list_profiles;
 	bool probe;
 	const char *probe_mode; /* auto, fentry, kprobe (NULL: auto) */
+	const char *probe_btf;  /* passed to splicelab-probe --btf (NULL: none) */
 	enum color_mode color;
 	char **argv; /* as given, for params.argv */
 	int argc;

@@ -121,7 +121,7 @@ static void end_session(struct probe_session *session)
 }
 
 struct probe_session *probe_session_start(const char *events_path, pid_t runner_pid,
-					  const char *mode, json_t **env_probes)
+					  const char *mode, const char *btf, json_t **env_probes)
 {
 	char tool[PATH_MAX], ppid[32];
 	int status_pipe[2];
@@ -161,9 +161,16 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 		int null_fd = open("/dev/null", O_WRONLY);
 		if (null_fd >= 0)
 			dup2(null_fd, STDOUT_FILENO);
-		execl(tool, tool, "--ppid", ppid, "--json", events_path, "--ready-fd", "3", "-q",
-		      "--mode", mode ? mode : "auto", "--runs", session->runs_path, "--summaries",
-		      session->summaries_path, (char *)NULL);
+		const char *argv[] = {tool,	       "--ppid",
+				      ppid,	       "--json",
+				      events_path,     "--ready-fd",
+				      "3",	       "-q",
+				      "--mode",	       mode ? mode : "auto",
+				      "--runs",	       session->runs_path,
+				      "--summaries",   session->summaries_path,
+				      btf ? "--btf" : NULL, btf,
+				      NULL};
+		execv(tool, (char *const *)argv);
 		_exit(127);
 	}
 	close(status_pipe[1]);

@@ -23,12 +23,13 @@ struct probe_run {
 	size_t cell; /* index into the cells array given to probe_session_join */
 };
 
-/* Starts the probes (mode: auto, fentry, kprobe; NULL is auto) and waits (bounded) until they are attached. Returns NULL
+/* Starts the probes (mode: auto, fentry, kprobe; NULL is auto; btf: the
+ * kernel's BTF file for kernels without their own, or NULL) and waits (bounded) until they are attached. Returns NULL
  * when probes cannot run here; then *env_probes says why (mode "none"). On
  * success *env_probes holds mode ("kprobe"/"fentry"), what attached and what
  * did not. *env_probes is always set to a new object owned by the caller. */
 struct probe_session *probe_session_start(const char *events_path, pid_t runner_pid,
-					  const char *mode, json_t **env_probes);
+					  const char *mode, const char *btf, json_t **env_probes);
 
 /* Tells the probe tool which process ran which cell, stops it (bounded),
  * and sets each cell's "kernel" summary in cells from what it wrote; the
