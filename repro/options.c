@@ -2,12 +2,15 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "version.h"
@@ -55,6 +58,7 @@ enum option_id {
 	OPT_LIST_PROFILES,
 	OPT_COLOR,
 	OPT_CORRUPT_AT,
+	OPT_FORCE,
 };
 
 static const struct option long_options[] = {
@@ -89,6 +93,7 @@ static const struct option long_options[] = {
 	{"list-profiles", no_argument, NULL, OPT_LIST_PROFILES},
 	{"color", required_argument, NULL, OPT_COLOR},
 	{"corrupt-at", required_argument, NULL, OPT_CORRUPT_AT},
+	{"force", no_argument, NULL, OPT_FORCE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -167,13 +172,17 @@ static const char usage_text[] =
 	"Exit status: 0 the matrix ran, whatever the outcomes; 64 bad usage or\n"
 	"input (nothing written); 1 the tool itself failed.\n";
 
+/* "FILE:LINE: " while a --config file is applied, so a bad value there
+ * names where it is; empty for the command line. */
+static char config_where[PATH_MAX + 32];
+
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static int usage_error(const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);
-	fprintf(stderr, "splicelab: ");
+	fprintf(stderr, "splicelab: %s", config_where);
 	/* clang 14's analyzer loses track of va_start here (a known false
 	 * positive); args is initialised two lines up. */
 	vfprintf(stderr, fmt, args); // NOLINT(clang-analyzer-valist.Uninitialized)
@@ -303,9 +312,7 @@ static int add_named(const char *option, const char *item, void *arg)
 			strncat(allowed, i ? ", " : "", sizeof allowed - strlen(allowed) - 1);
 			strncat(allowed, table->names[i], sizeof allowed - strlen(allowed) - 1);
 		}
-		fprintf(stderr, "splicelab: --%s: unknown value '%s' (allowed: %s) (see --help)\n",
-			option, item, allowed);
-		return EXIT_USAGE;
+		return usage_error("--%s: unknown value '%s' (allowed: %s)", option, item, allowed);
 	}
 	return push_choice(option, table->list, index);
 }
@@ -495,6 +502,9 @@ static int apply_option(struct options *options, int id, const char *name, const
 	case OPT_LIST_PROFILES:
 		options->list_profiles = true;
 		return 0;
+	case OPT_FORCE:
+		options->force = true;
+		return 0;
 	default:
 		return usage_error("unknown option");
 	}
@@ -528,58 +538,174 @@ void options_free(struct options *options)
 	}
 }
 
+/* A config file is a few lines; anything bigger (or endless, /dev/zero)
+ * is not one. */
+#define CONFIG_MAX_BYTES (64 * 1024)
+#define CONFIG_LINE_MAX 1023
+
+/* Reads the whole file, bounded: regular files and pipes only (a folder,
+ * a device or a FIFO without a writer would be empty, endless or hang). */
+static int read_config(const char *path, char **text, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return usage_error("--config: cannot read '%s': %s", path, strerror(errno));
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st) < 0)
+		rc = usage_error("--config: cannot read '%s': %s", path, strerror(errno));
+	else if (S_ISDIR(st.st_mode))
+		rc = usage_error("--config: '%s' is a folder, not a config file", path);
+	else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+		rc = usage_error("--config: '%s' is a device, not a config file", path);
+	/* O_NONBLOCK only kept open() of a FIFO from waiting for a writer. */
+	else if (fcntl(fd, F_SETFL, 0) < 0)
+		rc = usage_error("--config: cannot read '%s': %s", path, strerror(errno));
+	char *buf = rc ? NULL : malloc(CONFIG_MAX_BYTES + 2);
+	if (!rc && !buf)
+		rc = usage_error("--config: out of memory");
+	size_t used = 0;
+	while (!rc && used <= CONFIG_MAX_BYTES) {
+		ssize_t n = read(fd, buf + used, CONFIG_MAX_BYTES + 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = usage_error("--config: cannot read '%s': %s", path, strerror(errno));
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	if (!rc && used > CONFIG_MAX_BYTES)
+		rc = usage_error("--config: '%s' is larger than %d KiB, not a config file", path,
+				 CONFIG_MAX_BYTES / 1024);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	buf[used] = '\0';
+	*text = buf;
+	*len = used;
+	return 0;
+}
+
+static bool ascii_equal(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}
+
+/* yes/no, true/false, on/off, 1/0: what people write in config files. */
+static int parse_switch(const char *key, const char *value, bool *on)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	*on = true;
+	if (!*value)
+		return 0;
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (ascii_equal(value, yes[i]))
+			return 0;
+		if (ascii_equal(value, no[i])) {
+			*on = false;
+			return 0;
+		}
+	}
+	return usage_error("'%s' is a switch: yes or no (true/false, on/off, 1/0), not '%s'", key,
+			   value);
+}
+
+/* The switches a config file may turn on or off. */
+static bool *switch_flag(struct options *options, int id)
+{
+	switch (id) {
+	case OPT_PROBE:
+		return &options->probe;
+	case OPT_JSON:
+		return &options->json;
+	case OPT_QUIET:
+		return &options->quiet;
+	case OPT_LIST:
+		return &options->list;
+	case OPT_LIST_PROFILES:
+		return &options->list_profiles;
+	case OPT_FORCE:
+		return &options->force;
+	default:
+		return NULL;
+	}
+}
+
+/* One "name = value" (or "name value", or a switch alone) line. */
+static int config_line(struct options *options, char *line)
+{
+	char *hash = strchr(line, '#');
+	if (hash)
+		*hash = '\0';
+	char *key = line;
+	while (isspace((unsigned char)*key))
+		key++;
+	if (!*key)
+		return 0;
+	char *sep = key + strcspn(key, "= \t\r\n\v\f");
+	char *value = sep;
+	if (*value)
+		*value++ = '\0';
+	while (isspace((unsigned char)*value) || *value == '=')
+		value++;
+	char *end = value + strlen(value);
+	while (end > value && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	const struct option *found = NULL;
+	for (const struct option *o = long_options; o->name; o++)
+		if (strcmp(o->name, key) == 0)
+			found = o;
+	if (!found || found->val == OPT_CONFIG || found->val == OPT_HELP ||
+	    found->val == OPT_VERSION)
+		return usage_error("unknown option '%s'", key);
+	if (found->has_arg == no_argument) {
+		bool on;
+		bool *flag = switch_flag(options, found->val);
+		int rc = parse_switch(key, value, &on);
+		if (rc || !flag)
+			return rc ? rc : usage_error("'%s' cannot be set here", key);
+		*flag = on;
+		return 0;
+	}
+	if (!*value)
+		return usage_error("'%s' needs a value", key);
+	char *kept = config_keep(options, value);
+	if (!kept)
+		return usage_error("out of memory");
+	return apply_option(options, found->val, found->name, kept);
+}
+
 static int load_config(struct options *options, const char *path)
 {
-	FILE *file = fopen(path, "r");
-	if (!file)
-		return usage_error("--config: cannot read '%s': %s", path, strerror(errno));
-	char line[1024];
-	int line_no = 0, rc = 0;
-	while (rc == 0 && fgets(line, sizeof line, file)) {
+	char *text = NULL;
+	size_t len = 0;
+	int rc = read_config(path, &text, &len);
+	if (rc)
+		return rc;
+	char line[CONFIG_LINE_MAX + 1];
+	int line_no = 0;
+	for (size_t at = 0; rc == 0 && at < len;) {
 		line_no++;
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		char *key = line;
-		while (isspace((unsigned char)*key))
-			key++;
-		if (!*key)
-			continue;
-		char *sep = key + strcspn(key, "= \t");
-		char *value = sep;
-		if (*value)
-			*value++ = '\0';
-		while (isspace((unsigned char)*value) || *value == '=')
-			value++;
-		char *end = value + strlen(value);
-		while (end > value && isspace((unsigned char)end[-1]))
-			*--end = '\0';
-		const struct option *found = NULL;
-		for (const struct option *o = long_options; o->name; o++)
-			if (strcmp(o->name, key) == 0)
-				found = o;
-		char where[64];
-		snprintf(where, sizeof where, "%d", line_no);
-		if (!found || found->val == OPT_CONFIG || found->val == OPT_HELP ||
-		    found->val == OPT_VERSION) {
-			fprintf(stderr, "splicelab: %s:%s: unknown option '%s' (see --help)\n", path,
-				where, key);
-			rc = EXIT_USAGE;
-			break;
+		snprintf(config_where, sizeof config_where, "%s:%d: ", path, line_no);
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t n = (nl ? (size_t)(nl - text) : len) - at;
+		if (memchr(text + at, '\0', n))
+			rc = usage_error("a NUL byte: not a text file");
+		else if (n > CONFIG_LINE_MAX)
+			rc = usage_error("line longer than %d bytes", CONFIG_LINE_MAX);
+		else {
+			memcpy(line, text + at, n);
+			line[n] = '\0';
+			rc = config_line(options, line);
 		}
-		if (found->has_arg == required_argument && !*value) {
-			fprintf(stderr, "splicelab: %s:%s: '%s' needs a value\n", path, where, key);
-			rc = EXIT_USAGE;
-			break;
-		}
-		char *kept = config_keep(options, value);
-		if (!kept) {
-			rc = EXIT_USAGE;
-			break;
-		}
-		rc = apply_option(options, found->val, found->name, kept);
+		at += n + 1;
 	}
-	fclose(file);
+	config_where[0] = '\0';
+	free(text);
 	return rc;
 }
 

@@ -67,6 +67,7 @@ struct options {
 	bool quiet;
 	bool list;
 	bool list_profiles;
+	bool force; /* replace an output folder that holds another matrix */
 	bool probe;
 	const char *probe_mode; /* auto, fentry, kprobe (NULL: auto) */
 	const char *probe_btf;  /* passed to splicelab-probe --btf (NULL: none) */

@@ -102,6 +102,145 @@ static void test_config_file(void **state)
 	free(cells);
 }
 
+/* Writes text (len bytes, NULs allowed) to a fresh file; returns its path. */
+static char *config_file(const char *text, size_t len)
+{
+	static char path[64];
+	snprintf(path, sizeof path, "/tmp/splicelab-test-config-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	close(fd);
+	return path;
+}
+
+/* Parses "--config FILE" plus extra args; the refusal's stderr goes to msg. */
+static int parse_config(struct options *o, const char *path, const char *extra, char *msg,
+			size_t msg_len)
+{
+	char *argv[] = {"splicelab", "--config", (char *)path, (char *)extra, NULL};
+	FILE *saved = stderr;
+	stderr = tmpfile();
+	assert_non_null(stderr);
+	int rc = options_parse(extra ? 4 : 3, argv, o);
+	rewind(stderr);
+	size_t n = fread(msg, 1, msg_len - 1, stderr);
+	msg[n] = '\0';
+	fclose(stderr);
+	stderr = saved;
+	return rc;
+}
+
+/* A refusal is exactly one line. */
+static void assert_one_line(const char *msg)
+{
+	const char *nl = strchr(msg, '\n');
+	assert_non_null(nl);
+	assert_string_equal(nl + 1, "");
+}
+
+static void test_config_switches(void **state)
+{
+	(void)state;
+	struct options o;
+	char msg[512];
+	const char *yes[] = {"quiet\n", "quiet = yes\n", "quiet = true\n", "quiet=on\n",
+			     "quiet 1\n", "quiet = YES\r\n"};
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		char *path = config_file(yes[i], strlen(yes[i]));
+		assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), 0);
+		unlink(path);
+		assert_true(o.quiet);
+		options_free(&o);
+	}
+	/* "quiet = no" after "quiet" must leave quiet off. */
+	const char *no[] = {"quiet\nquiet = no\n", "quiet = false\n", "quiet = off\n",
+			    "quiet = 0\n"};
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		char *path = config_file(no[i], strlen(no[i]));
+		assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), 0);
+		unlink(path);
+		assert_false(o.quiet);
+		options_free(&o);
+	}
+	char *path = config_file("json = no\nquiet = yes\n", 22);
+	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), 0);
+	assert_false(o.json);
+	options_free(&o);
+	unlink(path);
+	path = config_file("# x\nquiet = maybe\n", 18);
+	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
+	unlink(path);
+	assert_non_null(strstr(msg, ":2: 'quiet' is a switch"));
+	assert_one_line(msg);
+}
+
+static void test_config_hostile(void **state)
+{
+	(void)state;
+	struct options o;
+	char msg[512];
+	/* A line over 1023 bytes is refused whole, never split into two. */
+	char text[1100 + 16];
+	int len = snprintf(text, sizeof text, "label = %01100d\n", 7);
+	char *path = config_file(text, (size_t)len);
+	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
+	assert_non_null(strstr(msg, path));
+	assert_non_null(strstr(msg, ":1: line longer than 1023 bytes"));
+	assert_one_line(msg);
+	unlink(path);
+	/* 1023 bytes exactly is a line. */
+	len = snprintf(text, sizeof text, "label = %01015d\n", 7);
+	assert_int_equal(len, 1024);
+	path = config_file(text, (size_t)len);
+	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), 0);
+	assert_int_equal(strlen(o.label), 1015);
+	options_free(&o);
+	unlink(path);
+	/* A bad value names the file and the line. */
+	path = config_file("scenario = drain\n\npipe-size = 48K\n", 34);
+	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
+	assert_non_null(strstr(msg, path));
+	assert_non_null(strstr(msg, ":3: --pipe-size: 48K"));
+	assert_one_line(msg);
+	unlink(path);
+	path = config_file("loop = kqueue\n", 14);
+	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
+	assert_non_null(strstr(msg, ":1: --loop: unknown value 'kqueue'"));
+	assert_one_line(msg);
+	unlink(path);
+	/* A command-line error after the file carries no file:line. */
+	path = config_file("scenario = drain\n", 17);
+	assert_int_equal(parse_config(&o, path, "-p48K", msg, sizeof msg), EXIT_USAGE);
+	assert_null(strstr(msg, path));
+	unlink(path);
+	/* Not text at all. */
+	path = config_file("scenario = drain\nx\0y\n", 21);
+	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
+	assert_non_null(strstr(msg, ":2: a NUL byte"));
+	unlink(path);
+	/* A folder and an endless device are refused at once, in one line. */
+	assert_int_equal(parse_config(&o, "/tmp", NULL, msg, sizeof msg), EXIT_USAGE);
+	assert_non_null(strstr(msg, "'/tmp' is a folder"));
+	assert_one_line(msg);
+	assert_int_equal(parse_config(&o, "/dev/zero", NULL, msg, sizeof msg), EXIT_USAGE);
+	assert_non_null(strstr(msg, "'/dev/zero' is a device"));
+	assert_one_line(msg);
+	/* A file too big to be a config is refused, not read to the end. */
+	static char big[65 * 1024];
+	memset(big, '#', sizeof big);
+	path = config_file(big, sizeof big);
+	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
+	assert_non_null(strstr(msg, "larger than 64 KiB"));
+	unlink(path);
+	/* A switch alone on a line, and an option needing a value without one. */
+	path = config_file("probe\nwindow\n", 13);
+	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
+	assert_non_null(strstr(msg, ":2: 'window' needs a value"));
+	assert_one_line(msg);
+	unlink(path);
+}
+
 static void test_refusals(void **state)
 {
 	(void)state;
@@ -153,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_grid_from_options),
 		cmocka_unit_test(test_profiles_option), cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_refusals),	 cmocka_unit_test(test_help_exits_zero),
+		cmocka_unit_test(test_config_switches), cmocka_unit_test(test_config_hostile),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }
