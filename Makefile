@@ -2,7 +2,7 @@
 #   make            build everything into build/ (installs Debian deps when missing)
 #   make test       unit + integration tests (real splices on this kernel and in qemu)
 #   make bench      performance figures
-#   make run        the default matrix on this machine -> results/<label>/matrix.json
+#   make run        the default matrix on this machine -> build/runs/<label>/matrix.json
 #   make lab        the matrix inside other kernels under qemu (KERNELS=..., MATRIX=...)
 #   make compare    analyze every results/*/matrix.json
 #   make install PREFIX=/usr/local

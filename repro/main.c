@@ -11,6 +11,7 @@
 #include "cell.h"
 #include "env.h"
 #include "grid.h"
+#include "matrix_name.h"
 #include "options.h"
 #include "probe_session.h"
 #include "profiles.h"
@@ -33,7 +34,7 @@ static void print_profiles(void)
 	}
 }
 
-static json_t *params_json(const struct options *options)
+static json_t *params_json(const struct options *options, const char *matrix)
 {
 	json_t *argv = json_array();
 	for (int i = 0; i < options->argc; i++)
@@ -47,8 +48,9 @@ static json_t *params_json(const struct options *options)
 	const char *preset = spec->preset_given ? preset_names[spec->preset]
 			     : any_grid		? NULL
 						: "default";
-	return json_pack("{s:o, s:o, s:i, s:i, s:i, s:i, s:I}", "argv", argv, "preset",
-			 preset ? json_string(preset) : json_null(), "jobs", options->jobs,
+	return json_pack("{s:o, s:o, s:s, s:i, s:i, s:i, s:i, s:I}", "argv", argv, "preset",
+			 preset ? json_string(preset) : json_null(), "matrix", matrix, "jobs",
+			 options->jobs,
 			 "window_ms", (int)options->window_ms, "cell_timeout_ms",
 			 (int)options->cell_timeout_ms, "repeat", (int)options->repeat,
 			 "head_start", (json_int_t)spec->head_start);
@@ -70,6 +72,9 @@ static bool use_color(const struct options *options)
 		return false;
 	return isatty(STDOUT_FILENO);
 }
+
+/* Where a run without --out goes (relative to the current folder). */
+#define DEFAULT_RUNS_DIR "build/runs"
 
 int main(int argc, char **argv)
 {
@@ -107,10 +112,17 @@ int main(int argc, char **argv)
 		snprintf(label, sizeof label, "%s", options.label);
 	else
 		env_default_label(env, label, sizeof label);
-	snprintf(out_dir, sizeof out_dir, "%s", options.out_dir ? options.out_dir : "results");
-	if (!options.out_dir)
-		snprintf(out_dir + strlen(out_dir), sizeof out_dir - strlen(out_dir), "/%s", label);
-	if (report_check_output_dir(out_dir) < 0) {
+	/* Direct runs never land in results/ (make lab's reference results):
+	 * build/runs/<label>, and -<matrix> for anything but the default. */
+	char matrix[MATRIX_NAME_LEN];
+	matrix_name(cells, ncells, matrix, sizeof matrix);
+	if (options.out_dir)
+		snprintf(out_dir, sizeof out_dir, "%s", options.out_dir);
+	else
+		snprintf(out_dir, sizeof out_dir, "%s/%s%s%s", DEFAULT_RUNS_DIR, label,
+			 strcmp(matrix, "default") ? "-" : "", strcmp(matrix, "default") ? matrix : "");
+	if (report_check_output_dir(out_dir) < 0 ||
+	    report_check_replace(out_dir, matrix, options.force) < 0) {
 		json_decref(env);
 		free(cells);
 		return EXIT_USAGE;
@@ -164,7 +176,7 @@ int main(int argc, char **argv)
 	}
 
 	json_t *doc = report_matrix_doc(label, env, started_at, elapsed_ns / 1000000,
-					params_json(&options), cell_list);
+					params_json(&options, matrix), cell_list);
 	if (!doc || report_write_json(out_dir, "matrix.json", doc) < 0) {
 		json_decref(doc);
 		return 1;

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "matrix_name.h"
 #include "params.h"
 #include "version.h"
 
@@ -96,6 +97,45 @@ int report_check_output_dir(const char *dir)
 		return -1;
 	}
 	return 0;
+}
+
+/* matrix.json files are a few MB; anything far bigger is not one of ours. */
+#define EXISTING_MATRIX_MAX (1024ll * 1024 * 1024)
+
+int report_check_replace(const char *dir, const char *matrix, bool force)
+{
+	char path[PATH_MAX + 16], held[MATRIX_NAME_LEN] = "";
+	struct stat st;
+	snprintf(path, sizeof path, "%s/provenance.json", dir);
+	bool lab = stat(path, &st) == 0;
+	snprintf(path, sizeof path, "%s/matrix.json", dir);
+	if (force || stat(path, &st) < 0)
+		return 0;
+	json_t *doc = S_ISREG(st.st_mode) && st.st_size < EXISTING_MATRIX_MAX
+			      ? json_load_file(path, 0, NULL)
+			      : NULL;
+	if (doc)
+		matrix_name_of_doc(doc, held, sizeof held);
+	const char *started = json_string_value(json_object_get(doc, "started_at"));
+	json_int_t cells = (json_int_t)json_array_size(json_object_get(doc, "cells"));
+	if (!doc)
+		fprintf(stderr,
+			"splicelab: '%s' holds a matrix.json that is not splicelab's: give "
+			"another --out, or --force to replace it\n",
+			dir);
+	else if (strcmp(held, matrix) != 0)
+		fprintf(stderr,
+			"splicelab: '%s' holds the %s matrix (%lld cells, %s), not this %s one: "
+			"give another --out, or --force to replace it\n",
+			dir, held, (long long)cells, started ? started : "no date", matrix);
+	else if (lab)
+		fprintf(stderr,
+			"splicelab: '%s' was made by make lab (provenance.json describes its "
+			"run): rerun make lab, give another --out, or --force to replace it\n",
+			dir);
+	bool refuse = !doc || strcmp(held, matrix) != 0 || lab;
+	json_decref(doc);
+	return refuse ? -1 : 0;
 }
 
 int report_make_dirs(const char *dir)
