@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,19 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+bool options_label_ok(const char *label)
+{
+	if (!*label || strchr(label, '/') || strcmp(label, ".") == 0 || strcmp(label, "..") == 0)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	/* jansson refuses what is not UTF-8: the label goes into matrix.json. */
+	json_t *text = json_string(label);
+	json_decref(text);
+	return text != NULL;
+}
+
 /* Splits a comma list in place-safe fashion: calls add() for each item. */
 typedef int (*item_fn)(const char *option, const char *item, void *list);
 
@@ -379,8 +393,9 @@ static int apply_option(struct options *options, int id, const char *name, const
 		options->out_dir = value;
 		return 0;
 	case OPT_LABEL:
-		if (!*value || strchr(value, '/'))
-			return usage_error("--label: '%s' must be a non-empty name without '/'", value);
+		if (!options_label_ok(value))
+			return usage_error("--label: must be a non-empty name in UTF-8, without '/' "
+					   "or control characters");
 		options->label = value;
 		return 0;
 	case OPT_PRESET: {

@@ -81,5 +81,8 @@ struct options {
  * version), or EXIT_USAGE after printing one line naming the option. */
 int options_parse(int argc, char **argv, struct options *options);
 void options_free(struct options *options);
+/* A label becomes a folder name and a JSON string: non-empty UTF-8, no
+ * '/', no control characters, not "." or "..". */
+bool options_label_ok(const char *label);
 
 #endif

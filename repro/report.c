@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -155,7 +157,29 @@ int report_make_dirs(const char *dir)
 	return 0;
 }
 
-int report_write_json(const char *dir, const char *name, const json_t *doc)
+/* The signals that end a run early (main's handler): held off while the
+ * file is written, so no temporary file can be left behind. */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+static bool stop_pending(const sigset_t *stops)
+{
+	sigset_t pending;
+	if (sigpending(&pending) < 0)
+		return false;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(stops, sig) == 1 && sigismember(&pending, sig) == 1)
+			return true;
+	return false;
+}
+
+static int write_json_file(const char *dir, const char *name, const json_t *doc,
+			   const sigset_t *stops)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	snprintf(final, sizeof final, "%s/%s", dir, name);
@@ -179,12 +203,27 @@ int report_write_json(const char *dir, const char *name, const json_t *doc)
 		rc = fflush(file) == 0 && fsync(fileno(file)) == 0 ? 0 : -1;
 	if (file ? fclose(file) != 0 : close(fd) != 0)
 		rc = -1;
+	/* A stop asked for while writing: the file is dropped, not renamed. */
+	if (rc == 0 && stop_pending(stops)) {
+		unlink(tmp);
+		return REPORT_STOPPED;
+	}
 	if (rc == 0 && rename(tmp, final) < 0)
 		rc = -1;
 	if (rc != 0) {
 		fprintf(stderr, "splicelab: writing '%s' failed: %s\n", final, strerror(errno));
 		unlink(tmp);
 	}
+	return rc;
+}
+
+int report_write_json(const char *dir, const char *name, const json_t *doc)
+{
+	sigset_t stops, saved;
+	stop_signals(&stops);
+	sigprocmask(SIG_BLOCK, &stops, &saved);
+	int rc = write_json_file(dir, name, doc, &stops);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return rc;
 }
 

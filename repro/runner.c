@@ -432,6 +432,10 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 	int nrunning = 0, rc = 0;
 	uint64_t last_progress_print = 0;
 	while (finished < total_runs) {
+		if (opts->stop && *opts->stop) {
+			rc = RUNNER_STOPPED;
+			break;
+		}
 		while (rc == 0 && nrunning < jobs && next < total_runs) {
 			struct cell_run *run = &running[nrunning];
 			memset(run, 0, sizeof *run);
@@ -473,6 +477,8 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 	}
 	if (opts->progress)
 		show_progress(finished, total_runs, outcome_counts, true);
+	if (opts->finished)
+		*opts->finished = finished;
 	for (int i = 0; i < nrunning; i++) {
 		int status;
 		kill_and_reap(&running[i], &status);

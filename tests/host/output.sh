@@ -24,3 +24,9 @@ expect "$(jq -r .label "$work/build/runs/$folder/matrix.json")" "$label" "label 
 "$SPLICELAB" --help | grep -q -- '--pipe-nonblock' || fail "--help does not document --pipe-nonblock"
 "$SPLICELAB" --help | grep -q 'Exit status' || fail "--help does not document exit codes"
 echo "ok - --help documents options and exit codes"
+# A table, a list or JSON that cannot be written to stdout is a failure.
+for args in "-s drain -n 4K -o $work/full" "-s drain -n 4K -o $work/full --json" "--list" "--help"; do
+  "$SPLICELAB" $args >/dev/full 2>"$work/stderr"
+  expect "$?" 1 "splicelab $args >/dev/full: exit status"
+  expect "$(cat "$work/stderr")" "splicelab: writing to stdout failed: No space left on device" "splicelab $args >/dev/full: the message"
+done
