@@ -177,7 +177,12 @@ static const char usage_text[] =
 	"  -V, --version          version and commit\n"
 	"\n"
 	"Exit status: 0 the matrix ran, whatever the outcomes; 64 bad usage or\n"
-	"input (nothing written); 1 the tool itself failed.\n";
+	"input (nothing written); 1 the tool itself failed, including a limit of\n"
+	"this machine running out (open files, processes, memory: one line says\n"
+	"which; nothing written, never an `error` cell) or stdout that could not\n"
+	"be written; 128+N stopped by signal N: 130 SIGINT, 143 SIGTERM, 129\n"
+	"SIGHUP (the cells are killed, the line says how many had finished, and\n"
+	"nothing is written).\n";
 
 /* "FILE:LINE: " while a --config file is applied, so a bad value there
  * names where it is; empty for the command line. */

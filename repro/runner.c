@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,27 +58,90 @@ static uint64_t run_progress(const struct cell_shared *shared)
 	       atomic_load(&shared->bytes_received);
 }
 
+/* "10" or "unlimited": the soft limit as ulimit prints it. */
+static void soft_limit(int resource, char *buf, size_t len)
+{
+	struct rlimit limit;
+	if (getrlimit(resource, &limit) < 0 || limit.rlim_cur == RLIM_INFINITY)
+		snprintf(buf, len, "unlimited");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)limit.rlim_cur);
+}
+
+/* When a failed call ran out of something this machine limits (files,
+ * processes, memory) rather than showing what the kernel's splice does:
+ * which limit and what to do, in buf; else NULL. Such a failure is the
+ * tool's environment, never a cell's `error` verdict. */
+static const char *limit_hint(int error, const char *call, char *buf, size_t len)
+{
+	char now[32];
+	bool spawn = strncmp(call, "pthread_create", 14) == 0 || strcmp(call, "fork") == 0;
+	if (error == EMFILE) {
+		soft_limit(RLIMIT_NOFILE, now, sizeof now);
+		snprintf(buf, len,
+			 "the open-files limit (ulimit -n is %s): raise it (e.g. ulimit -n 4096) "
+			 "or lower -j",
+			 now);
+	} else if (error == ENFILE) {
+		snprintf(buf, len,
+			 "the system's open-files limit (sysctl fs.file-max): raise it or lower -j");
+	} else if (error == ENOMEM || error == ENOBUFS) {
+		snprintf(buf, len,
+			 "memory (ulimit -v, a memory cgroup, or the machine): free some or lower "
+			 "-j");
+	} else if (error == EAGAIN && spawn) {
+		soft_limit(RLIMIT_NPROC, now, sizeof now);
+		snprintf(buf, len,
+			 "the process limit (ulimit -u is %s; threads count, 4 per cell; or a "
+			 "pids cgroup): raise it or lower -j",
+			 now);
+	} else {
+		return NULL;
+	}
+	return buf;
+}
+
+/* One line: the run stops, nothing is written (exit 1). */
+static void report_limit(const struct cell_params *params, const char *call, int error,
+			 const char *hint)
+{
+	char id[512], name[16];
+	cell_id(params, id, sizeof id);
+	fprintf(stderr,
+		"splicelab: this machine's limits stopped the run, not the kernel: %s failed "
+		"with %s in cell %s; out of %s; nothing was written\n",
+		call, errno_name(error, name, sizeof name), id, hint);
+}
+
+/* The runner's own calls: the same diagnosis, or the plain error. */
+static void report_start_failure(const struct cell_params *params, const char *call, int error)
+{
+	char hint[256];
+	if (limit_hint(error, call, hint, sizeof hint))
+		report_limit(params, call, error, hint);
+	else
+		fprintf(stderr, "splicelab: %s failed: %s\n", call, strerror(error));
+}
+
 static int start_run(struct cell_run *run, const struct cell_params *params,
 		     const struct cell_run *running, int nrunning)
 {
 	run->shared = mmap(NULL, sizeof *run->shared, PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (run->shared == MAP_FAILED) {
-		fprintf(stderr, "splicelab: mmap of a cell's shared page failed: %s\n",
-			strerror(errno));
+		report_start_failure(params, "mmap", errno);
 		return -1;
 	}
 	int request[2];
 	if (pipe2(request, O_CLOEXEC) < 0) {
-		fprintf(stderr, "splicelab: pipe2 failed: %s (too many open files?)\n",
-			strerror(errno));
+		report_start_failure(params, "pipe2", errno);
 		munmap(run->shared, sizeof *run->shared);
 		return -1;
 	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "splicelab: fork failed: %s\n", strerror(errno));
+		report_start_failure(params, "fork", errno);
 		close(request[0]);
 		close(request[1]);
 		munmap(run->shared, sizeof *run->shared);
@@ -448,7 +512,9 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 			nrunning++;
 			next++;
 		}
-		if (rc != 0 && nrunning == 0)
+		/* A failure of the runner or of this machine's limits: every
+		 * other cell would fail the same way; stop now. */
+		if (rc != 0)
 			break;
 		for (int i = 0; i < nrunning;) {
 			struct cell_run *run = &running[i];
@@ -456,6 +522,19 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 			if (!check_run(run, &cells[run->cell], opts, &verdict)) {
 				i++;
 				continue;
+			}
+			char hint[256];
+			if (verdict.outcome == OUTCOME_ERROR && atomic_load(&run->shared->finished) &&
+			    run->shared->outcome == OUTCOME_ERROR &&
+			    limit_hint(run->shared->error, run->shared->error_call, hint,
+				       sizeof hint)) {
+				report_limit(&cells[run->cell], run->shared->error_call,
+					     run->shared->error, hint);
+				json_decref(verdict.evidence);
+				release_run(run);
+				running[i] = running[--nrunning];
+				rc = -1;
+				break;
 			}
 			tally_run(&tallies[run->cell], &cells[run->cell], run, &verdict);
 			outcome_counts[verdict.outcome]++;
