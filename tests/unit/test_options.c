@@ -272,6 +272,26 @@ static void test_refusals(void **state)
 	assert_int_equal(parse(&o, ARGS("--label", "a/b", NULL)), EXIT_USAGE);
 }
 
+/* -j above 8 per CPU is capped (tests/host/load.sh shows 8 per CPU keeps
+ * the verdicts); up to that it is what was asked. */
+static void test_jobs_cap(void **state)
+{
+	(void)state;
+	struct options o;
+	int cap = 8 * (int)sysconf(_SC_NPROCESSORS_ONLN);
+	char asked[16];
+	snprintf(asked, sizeof asked, "%d", cap);
+	assert_int_equal(parse(&o, ARGS("-j", asked, NULL)), 0);
+	assert_int_equal(o.jobs, cap);
+	snprintf(asked, sizeof asked, "%d", cap + 1);
+	if (cap + 1 <= 256) {
+		assert_int_equal(parse(&o, ARGS("-q", "-j", asked, NULL)), 0);
+		assert_int_equal(o.jobs, cap);
+	}
+	assert_int_equal(parse(&o, ARGS("-q", "-j", "256", NULL)), 0);
+	assert_int_equal(o.jobs, cap < 256 ? cap : 256);
+}
+
 static void test_help_exits_zero(void **state)
 {
 	(void)state;
@@ -293,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_profiles_option), cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_refusals),	 cmocka_unit_test(test_help_exits_zero),
 		cmocka_unit_test(test_config_switches), cmocka_unit_test(test_config_hostile),
+		cmocka_unit_test(test_jobs_cap),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }
