@@ -567,7 +567,7 @@ void options_free(struct options *options)
 
 /* A config file is a few lines; anything bigger (or endless, /dev/zero)
  * is not one. */
-#define CONFIG_MAX_BYTES (64 * 1024)
+#define CONFIG_MAX_BYTES ((size_t)64 * 1024)
 #define CONFIG_LINE_MAX 1023
 
 /* Reads the whole file, bounded: regular files and pipes only (a folder,
@@ -579,14 +579,13 @@ static int read_config(const char *path, char **text, size_t *len)
 		return usage_error("--config: cannot read '%s': %s", path, strerror(errno));
 	struct stat st;
 	int rc = 0;
-	if (fstat(fd, &st) < 0)
-		rc = usage_error("--config: cannot read '%s': %s", path, strerror(errno));
-	else if (S_ISDIR(st.st_mode))
+	bool known = fstat(fd, &st) == 0;
+	if (known && S_ISDIR(st.st_mode))
 		rc = usage_error("--config: '%s' is a folder, not a config file", path);
-	else if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+	else if (known && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
 		rc = usage_error("--config: '%s' is a device, not a config file", path);
 	/* O_NONBLOCK only kept open() of a FIFO from waiting for a writer. */
-	else if (fcntl(fd, F_SETFL, 0) < 0)
+	else if (!known || fcntl(fd, F_SETFL, 0) < 0)
 		rc = usage_error("--config: cannot read '%s': %s", path, strerror(errno));
 	char *buf = rc ? NULL : malloc(CONFIG_MAX_BYTES + 2);
 	if (!rc && !buf)
@@ -604,11 +603,11 @@ static int read_config(const char *path, char **text, size_t *len)
 	}
 	close(fd);
 	if (!rc && used > CONFIG_MAX_BYTES)
-		rc = usage_error("--config: '%s' is larger than %d KiB, not a config file", path,
+		rc = usage_error("--config: '%s' is larger than %zu KiB, not a config file", path,
 				 CONFIG_MAX_BYTES / 1024);
-	if (rc) {
+	if (rc || !buf) {
 		free(buf);
-		return rc;
+		return rc ? rc : EXIT_USAGE;
 	}
 	buf[used] = '\0';
 	*text = buf;
