@@ -139,28 +139,39 @@ static void assert_one_line(const char *msg)
 	assert_string_equal(nl + 1, "");
 }
 
+/* A config file of len bytes must be refused in one line holding what. */
+static void refused_config(const char *text, size_t len, const char *what)
+{
+	struct options o;
+	char msg[512];
+	char *path = config_file(text, len);
+	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
+	unlink(path);
+	assert_non_null(strstr(msg, path));
+	assert_non_null(strstr(msg, what));
+	assert_one_line(msg);
+}
+
 static void test_config_switches(void **state)
 {
 	(void)state;
 	struct options o;
 	char msg[512];
-	const char *yes[] = {"quiet\n", "quiet = yes\n", "quiet = true\n", "quiet=on\n",
-			     "quiet 1\n", "quiet = YES\r\n"};
-	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-		char *path = config_file(yes[i], strlen(yes[i]));
-		assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), 0);
-		unlink(path);
-		assert_true(o.quiet);
-		options_free(&o);
-	}
 	/* "quiet = no" after "quiet" must leave quiet off. */
-	const char *no[] = {"quiet\nquiet = no\n", "quiet = false\n", "quiet = off\n",
-			    "quiet = 0\n"};
-	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
-		char *path = config_file(no[i], strlen(no[i]));
+	const struct {
+		const char *text;
+		bool quiet;
+	} cases[] = {
+		{"quiet\n", true},	      {"quiet = yes\n", true},	{"quiet = true\n", true},
+		{"quiet=on\n", true},	      {"quiet 1\n", true},	{"quiet = YES\r\n", true},
+		{"quiet\nquiet = no\n", false}, {"quiet = false\n", false}, {"quiet = off\n", false},
+		{"quiet = 0\n", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *path = config_file(cases[i].text, strlen(cases[i].text));
 		assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), 0);
 		unlink(path);
-		assert_false(o.quiet);
+		assert_int_equal(o.quiet, cases[i].quiet);
 		options_free(&o);
 	}
 	char *path = config_file("json = no\nquiet = yes\n", 22);
@@ -168,11 +179,7 @@ static void test_config_switches(void **state)
 	assert_false(o.json);
 	options_free(&o);
 	unlink(path);
-	path = config_file("# x\nquiet = maybe\n", 18);
-	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
-	unlink(path);
-	assert_non_null(strstr(msg, ":2: 'quiet' is a switch"));
-	assert_one_line(msg);
+	refused_config("# x\nquiet = maybe\n", 18, ":2: 'quiet' is a switch");
 }
 
 static void test_config_hostile(void **state)
@@ -183,42 +190,25 @@ static void test_config_hostile(void **state)
 	/* A line over 1023 bytes is refused whole, never split into two. */
 	char text[1100 + 16];
 	int len = snprintf(text, sizeof text, "label = %01100d\n", 7);
-	char *path = config_file(text, (size_t)len);
-	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
-	assert_non_null(strstr(msg, path));
-	assert_non_null(strstr(msg, ":1: line longer than 1023 bytes"));
-	assert_one_line(msg);
-	unlink(path);
+	refused_config(text, (size_t)len, ":1: line longer than 1023 bytes");
 	/* 1023 bytes exactly is a line. */
 	len = snprintf(text, sizeof text, "label = %01015d\n", 7);
 	assert_int_equal(len, 1024);
-	path = config_file(text, (size_t)len);
+	char *path = config_file(text, (size_t)len);
 	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), 0);
 	assert_int_equal(strlen(o.label), 1015);
 	options_free(&o);
 	unlink(path);
 	/* A bad value names the file and the line. */
-	path = config_file("scenario = drain\n\npipe-size = 48K\n", 34);
-	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
-	assert_non_null(strstr(msg, path));
-	assert_non_null(strstr(msg, ":3: --pipe-size: 48K"));
-	assert_one_line(msg);
-	unlink(path);
-	path = config_file("loop = kqueue\n", 14);
-	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
-	assert_non_null(strstr(msg, ":1: --loop: unknown value 'kqueue'"));
-	assert_one_line(msg);
-	unlink(path);
+	refused_config("scenario = drain\n\npipe-size = 48K\n", 34, ":3: --pipe-size: 48K");
+	refused_config("loop = kqueue\n", 14, ":1: --loop: unknown value 'kqueue'");
 	/* A command-line error after the file carries no file:line. */
 	path = config_file("scenario = drain\n", 17);
 	assert_int_equal(parse_config(&o, path, "-p48K", msg, sizeof msg), EXIT_USAGE);
 	assert_null(strstr(msg, path));
 	unlink(path);
 	/* Not text at all. */
-	path = config_file("scenario = drain\nx\0y\n", 21);
-	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
-	assert_non_null(strstr(msg, ":2: a NUL byte"));
-	unlink(path);
+	refused_config("scenario = drain\nx\0y\n", 21, ":2: a NUL byte");
 	/* A folder and an endless device are refused at once, in one line. */
 	assert_int_equal(parse_config(&o, "/tmp", NULL, msg, sizeof msg), EXIT_USAGE);
 	assert_non_null(strstr(msg, "'/tmp' is a folder"));
@@ -229,16 +219,9 @@ static void test_config_hostile(void **state)
 	/* A file too big to be a config is refused, not read to the end. */
 	static char big[65 * 1024];
 	memset(big, '#', sizeof big);
-	path = config_file(big, sizeof big);
-	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
-	assert_non_null(strstr(msg, "larger than 64 KiB"));
-	unlink(path);
+	refused_config(big, sizeof big, "larger than 64 KiB");
 	/* A switch alone on a line, and an option needing a value without one. */
-	path = config_file("probe\nwindow\n", 13);
-	assert_int_equal(parse_config(&o, path, NULL, msg, sizeof msg), EXIT_USAGE);
-	assert_non_null(strstr(msg, ":2: 'window' needs a value"));
-	assert_one_line(msg);
-	unlink(path);
+	refused_config("probe\nwindow\n", 13, ":2: 'window' needs a value");
 }
 
 static void test_refusals(void **state)
