@@ -203,6 +203,7 @@ int main(int argc, char **argv)
 	else
 		snprintf(out_dir, sizeof out_dir, "%s/%s%s%s", DEFAULT_RUNS_DIR, label,
 			 strcmp(matrix, "default") ? "-" : "", strcmp(matrix, "default") ? matrix : "");
+	catch_stop_signals();
 	if (report_check_output_dir(out_dir) < 0 ||
 	    report_check_replace(out_dir, matrix, options.force) < 0) {
 		json_decref(env);
@@ -231,7 +232,6 @@ int main(int argc, char **argv)
 	}
 	json_object_set_new(env, "probes", env_probes);
 
-	catch_stop_signals();
 	char started_at[32];
 	utc_now(started_at, sizeof started_at);
 	uint64_t start_ns = monotonic_ns();

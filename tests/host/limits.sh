@@ -18,11 +18,13 @@ limited() { # limited WHAT DIR LIMIT_REGEX CMD...: the run must fail on the limi
 
 limited "ulimit -n 10" "$work/files" "EMFILE .*ulimit -n is 10" sh -c 'ulimit -n 10 && exec "$0" "$@"' "$SPLICELAB"
 
-# RLIMIT_NPROC counts every process and thread of the user: run as nobody
-# (as root), whose only processes are these.
+# RLIMIT_NPROC counts every process and thread of the user's real uid: as
+# root, run as a uid of no account, whose only processes are these (nobody
+# may be running other tests' cells).
 if [ "$(id -u)" -eq 0 ]; then
-  as=as_nobody
-  [ -z "$(pgrep -u 65534)" ] || skip "nobody already runs processes here: ulimit -u would be unpredictable"
+  uid=$((60000 + $$ % 5000))
+  [ -z "$(pgrep -u "$uid")" ] || skip "uid $uid already runs processes here"
+  as="setpriv --reuid=$uid --regid=$uid --clear-groups --"
 else
   as=
 fi
