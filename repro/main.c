@@ -101,10 +101,14 @@ static void catch_stop_signals(void)
 	}
 }
 
-/* 128 + the signal, as a shell reports a command it ended. */
-static int stopped(size_t finished, size_t total, const char *written)
+/* 128 + the signal, as a shell reports a command it ended. A run stopped
+ * before matrix.json was written leaves nothing of itself: discard (the
+ * probes' events.jsonl, when they ran) is removed too. */
+static int stopped(size_t finished, size_t total, const char *written, const char *discard)
 {
 	const char *name = sigabbrev_np(stop_signal);
+	if (discard)
+		unlink(discard);
 	if (written)
 		fprintf(stderr, "splicelab: stopped by SIG%s; %s/matrix.json was written whole\n",
 			name ? name : "?", written);
@@ -258,19 +262,24 @@ int main(int argc, char **argv)
 	if (rc != 0) {
 		json_decref(cell_list);
 		json_decref(env);
-		return rc == RUNNER_STOPPED ? stopped(finished, ncells * options.repeat, NULL) : 1;
+		return rc == RUNNER_STOPPED ? stopped(finished, ncells * options.repeat, NULL,
+						      probes ? events_path : NULL)
+					    : 1;
 	}
 
 	json_t *doc = report_matrix_doc(label, env, started_at, elapsed_ns / 1000000,
 					params_json(&options, matrix), cell_list);
 	if (!doc) {
-		fprintf(stderr, "splicelab: cannot build matrix.json (out of memory, or text from os-release that is not UTF-8)\n");
+		fprintf(stderr, "splicelab: cannot build matrix.json (out of memory, or text "
+				"from os-release that is not UTF-8)\n");
 		return 1;
 	}
 	rc = stop_signal ? REPORT_STOPPED : report_write_json(out_dir, "matrix.json", doc);
 	if (rc < 0) {
 		json_decref(doc);
-		return rc == REPORT_STOPPED ? stopped(finished, ncells * options.repeat, NULL) : 1;
+		return rc == REPORT_STOPPED ? stopped(finished, ncells * options.repeat, NULL,
+						      probes ? events_path : NULL)
+					    : 1;
 	}
 	if (options.json) {
 		json_dumpf(doc, stdout, MATRIX_JSON_FLAGS);
@@ -282,5 +291,5 @@ int main(int argc, char **argv)
 	json_decref(doc);
 	options_free(&options);
 	rc = stdout_status(0);
-	return stop_signal ? stopped(finished, finished, out_dir) : rc;
+	return stop_signal ? stopped(finished, finished, out_dir, NULL) : rc;
 }
