@@ -198,15 +198,16 @@ int main(int argc, char **argv)
 		free(cells);
 		return EXIT_USAGE;
 	}
-	/* Direct runs never land in results/ (make lab's reference results):
-	 * build/runs/<label>, and -<matrix> for anything but the default. */
+	/* Direct runs never land in results/ (the committed reference results):
+	 * build/runs/<label>, and @<matrix> for anything but the default (as
+	 * make lab names its folders). */
 	char matrix[MATRIX_NAME_LEN];
 	matrix_name(cells, ncells, matrix, sizeof matrix);
 	if (options.out_dir)
 		snprintf(out_dir, sizeof out_dir, "%s", options.out_dir);
 	else
 		snprintf(out_dir, sizeof out_dir, "%s/%s%s%s", DEFAULT_RUNS_DIR, label,
-			 strcmp(matrix, "default") ? "-" : "", strcmp(matrix, "default") ? matrix : "");
+			 strcmp(matrix, "default") ? "@" : "", strcmp(matrix, "default") ? matrix : "");
 	catch_stop_signals();
 	if (report_check_output_dir(out_dir) < 0 ||
 	    report_check_replace(out_dir, matrix, options.force) < 0) {

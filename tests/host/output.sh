@@ -18,7 +18,7 @@ expect "$(q "$work/again" '[.cells[].id] | join(" ")')" "$(q "$work/r" '[.cells[
 # The default label and folder come from os-release and the kernel release.
 (cd "$work" && "$SPLICELAB" -q -s drain -n 4K) || fail "run with the default folder"
 folder=$(ls "$work/build/runs")
-label=${folder%-grid-*}
+label=${folder%@grid-*}
 expect_match "$label" "-$(uname -r)\$" "default label ends with the kernel release"
 expect "$(jq -r .label "$work/build/runs/$folder/matrix.json")" "$label" "label in the file"
 "$SPLICELAB" --help | grep -q -- '--pipe-nonblock' || fail "--help does not document --pipe-nonblock"
