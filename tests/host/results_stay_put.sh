@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs without --out never touch results/ (the committed reference results):
-# they go to build/runs/<label>[-<matrix>], named after the matrix they
+# they go to build/runs/<label>[@<matrix>], named after the matrix they
 # hold. A folder holding another matrix, or make lab's results, is
 # replaced only with --force; the same matrix again replaces it as before.
 . "$(dirname "$0")/lib.sh"
