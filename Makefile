@@ -43,7 +43,7 @@ TEST_BINS    :=
 BENCH_SCRIPTS := scripts/bench-matrix.sh
 DEPS_PARTS   := build test
 
-.PHONY: all tools test bench run lab compare install clean deps lint
+.PHONY: all tools test bench run lab reference compare install clean deps lint
 .DELETE_ON_ERROR:
 .SECONDARY:
 

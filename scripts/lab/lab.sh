@@ -10,7 +10,9 @@ usage() {
   cat <<'EOF'
 usage: scripts/lab/lab.sh [options] [KERNEL...] [-- SPLICELAB-OPTIONS]
 
-Runs splicelab's matrix on each KERNEL and writes RESULTS/<label>/:
+Runs splicelab's matrix on each KERNEL and writes RESULTS/<label>/ (for the
+default matrix; RESULTS/<label>@quick/, @profiles or @m<hash> for another,
+so a small run never replaces a full one):
   matrix.json           the matrix (schema splicelab.matrix/1)
   table.txt             splicelab's table of it
   provenance.json       the kernel (source, package and version, sha256 of
@@ -20,9 +22,12 @@ Runs splicelab's matrix on each KERNEL and writes RESULTS/<label>/:
   events.jsonl          kernel probe events, when probes ran
   console.log, guest-features.json, cmd.log (guests only: the serial
                         console, what the kernel offers, the command's stderr)
-Each folder appears complete or not at all; an older one of the same label
-is replaced only then. The tables are printed at the end, then
-build/splicelab-analyze over the new files when it exists.
+Each folder appears complete or not at all; an older one of the same name
+is replaced only then, and only when it holds the same matrix (--force:
+whatever it holds). The tables are printed at the end, then the comparison
+of this run's kernels (build/splicelab-analyze), also written to
+RESULTS/compare/ (not when RESULTS is the committed results/: that one is
+make compare's).
 
 KERNEL (default: host debian12):
   host              this machine's kernel, natively (build/splicelab)
@@ -41,9 +46,11 @@ Guests run with built-in drivers only (no modules); see README, Kernel lab.
 Options:
   -m, --matrix 'OPTS'   splicelab options, split at blanks (the default
                         matrix when none); same as words after --
-  -o, --results DIR     where the <label>/ folders go [results]
+  -o, --results DIR     where the <label>/ folders go [build/lab; results/
+                        holds the committed reference results]
+      --force           replace a folder that holds another matrix
   -j, --jobs N          kernels run at once [LAB_JOBS or 1]
-      --btf FILE        KERNEL:btf=FILE for the one guest kernel named [BTF]
+      --btf FILE        KERNEL:btf=FILE for the one guest kernel named (make lab BTF=FILE)
       --probes WHEN     auto, on, off [LAB_PROBES or auto]: pass --probe to
                         splicelab; auto does so where the probe tool was
                         built (build/static/splicelab-probe for guests,
@@ -67,9 +74,9 @@ EOF
 
 top=$LAB_TOP
 export LAB_PROG  # the helpers' messages then start with "lab:" too
-jobs=${LAB_JOBS:-1} probes=${LAB_PROBES:-auto} results="$top/results"
+jobs=${LAB_JOBS:-1} probes=${LAB_PROBES:-auto} results="$top/build/lab" force=""
 timeout_s=${LAB_TIMEOUT:-600} vm_opts=() tables=yes kernels=() matrix=()
-btf_opt=${BTF:-} progress=yes
+btf_opt="" progress=yes
 need_arg() { [ $# -ge 2 ] || lab_usage_error "$1 needs a value (see --help)"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -87,6 +94,7 @@ while [ $# -gt 0 ]; do
       vm_opts+=("$1" "$2"); shift ;;
     --append) need_arg "$@"; vm_opts+=("$1" "$2"); shift ;;
     --no-tables) tables="" ;;
+    --force) force=yes ;;
     -q|--quiet) LAB_QUIET=yes progress=""; export LAB_QUIET ;;
     -h|--help) usage; exit 0 ;;
     --) shift; matrix+=("$@"); break ;;
@@ -126,7 +134,22 @@ quote() {
   done
   printf '%s' "${out# }"
 }
-lab_cmd=$(quote "scripts/lab/lab.sh" ${vm_opts[@]+"${vm_opts[@]}"} ${matrix[@]+--matrix "${matrix[*]}"})
+# The folder names the matrix it holds, unless it is the default one.
+case "${matrix[*]-}" in
+  "") suffix="" ;;
+  "--preset quick"|"--preset=quick") suffix=@quick ;;
+  "--preset profiles"|"--preset=profiles") suffix=@profiles ;;
+  *) suffix=@m$(printf '%s\n' "${matrix[@]}" | sha256sum | cut -c1-8) ;;
+esac
+# matrix_of PROVENANCE: the matrix a folder holds, as splicelab's options
+# without the ones the lab sets (compared before a folder is replaced).
+matrix_of() {
+  jq -c '[foreach .matrix_argv[1:][] as $w ({skip: false};
+            if .skip then {skip: false, out: null}
+            elif ($w | IN("--label", "-L", "--virt", "-o", "--out", "--probe-btf")) then {skip: true, out: null}
+            elif $w == "--probe" then {skip: false, out: null}
+            else {skip: false, out: $w} end; .out) | select(. != null)]' "$1" 2>/dev/null || echo unknown
+}
 # regen_spec I: kernel I as the regenerate command names it (base names
 # only: provenance carries no path of this machine).
 regen_spec() {
@@ -140,7 +163,7 @@ regen_spec() {
 # Per kernel i: spec[i], kind[i] (host|guest), label[i], failed[i] (why),
 # btf_src[i] (the :btf= part, or --btf).
 n=${#kernels[@]}
-spec=() kind=() label=() failed=() pid=() btf_src=()
+spec=() kind=() label=() folder=() failed=() pid=() btf_src=()
 guests=0
 for k in "${kernels[@]}"; do [ "$k" = host ] || guests=$((guests + 1)); done
 [ -z "$btf_opt" ] || [ "$guests" -eq 1 ] ||
@@ -167,7 +190,7 @@ for ((i = 0; i < n; i++)); do
   "$LAB_DIR/kernel.sh" "${spec[i]}" "$work/k$i/kernel" ${btf_src[i]:+"${btf_src[i]}"} || rc=$?
   [ "$rc" -ne "$LAB_EX_USAGE" ] || exit "$LAB_EX_USAGE"
   if [ "$rc" -ne 0 ]; then failed[i]="could not get the kernel (see above)"; continue; fi
-  label[i]=$(jq -r .label "$work/k$i/kernel/kernel.json")
+  label[i]=$(jq -r .label "$work/k$i/kernel/kernel.json") folder[i]=${label[i]}$suffix
   # A warning, not a refusal: the boot says for sure.
   if [ -f "$work/k$i/kernel/config" ]; then
     lacks=$("$LAB_DIR/config-check.sh" "$work/k$i/kernel/config" 2>/dev/null |
@@ -190,6 +213,24 @@ if ! mkdir -p "$results" 2>/dev/null || [ ! -w "$results" ]; then
   lab_usage_error "--results $results: cannot write there"
 fi
 results=$(cd "$results" && pwd)
+# The command that makes a folder again: where it went, when that is in
+# the checkout and not the default (never a path outside it).
+out_opt=()
+case "$results" in
+  "$top/build/lab") ;;
+  "$top"/*) out_opt=(-o "${results#"$top/"}") ;;
+esac
+lab_cmd=$(quote "scripts/lab/lab.sh" ${out_opt[@]+"${out_opt[@]}"} ${vm_opts[@]+"${vm_opts[@]}"} ${matrix[@]+--matrix "${matrix[*]}"})
+# A guest's folder is known now: refuse before booting rather than after.
+if [ -z "$force" ]; then
+  this=$(jq -cn '$ARGS.positional' --args -- ${matrix[@]+"${matrix[@]}"})
+  for ((i = 0; i < n; i++)); do
+    [ "${kind[i]}" = guest ] && [ -n "${label[i]}" ] && [ -e "$results/${folder[i]}/provenance.json" ] || continue
+    old=$(matrix_of "$results/${folder[i]}/provenance.json")
+    [ "$old" = "$this" ] ||
+      lab_usage_error "${results#"$top/"}/${folder[i]}/ holds another matrix ($old, this run: $this): not replaced (--force, or FORCE=1 for make lab, replaces it)"
+  done
+fi
 stage=$(mktemp -d "$results/.lab-stage.XXXXXX")
 lab_on_exit "rm -rf '$stage'"
 
@@ -253,7 +294,7 @@ finish() {
       return
     fi
     lbl=$(jq -r .label "$run/matrix.json")
-    label[i]=$lbl dest="$stage/$lbl"
+    label[i]=$lbl folder[i]=$lbl$suffix dest="$stage/$lbl"
     for ((j = 0; j < n; j++)); do
       [ "$j" = "$i" ] || [ "${label[j]}" != "$lbl" ] || { failed[i]="same label as ${spec[j]} ($lbl)"; return; }
     done
@@ -299,17 +340,27 @@ finish() {
     no_btf_note "$i" "$dest"
   fi
   # The table's last line names where the guest wrote; name the real place.
-  sed -i "s|written to .*/matrix.json\$|written to ${results#"$top/"}/${label[i]}/matrix.json|" "$dest/table.txt"
+  sed -i "s|written to .*/matrix.json\$|written to ${results#"$top/"}/${folder[i]}/matrix.json|" "$dest/table.txt"
   provenance "$i" >"$dest/provenance.json"
-  # Into place in one rename; an older folder of the label goes only now.
-  [ ! -e "$results/${label[i]}" ] || mv "$results/${label[i]}" "$stage/old.$i"
-  mv "$dest" "$results/${label[i]}"
+  # An older folder of the name holding another matrix (a full reference
+  # run, say) is not silently replaced by this one.
+  if [ -e "$results/${folder[i]}" ] && [ -z "$force" ]; then
+    local old new
+    old=$(matrix_of "$results/${folder[i]}/provenance.json") new=$(matrix_of "$dest/provenance.json")
+    if [ "$old" != "$new" ]; then
+      failed[i]="${results#"$top/"}/${folder[i]}/ holds another matrix ($old, this run: $new): not replaced (--force, or FORCE=1 for make lab, replaces it)"
+      return
+    fi
+  fi
+  # Into place in one rename; an older folder of the name goes only now.
+  [ ! -e "$results/${folder[i]}" ] || mv "$results/${folder[i]}" "$stage/old.$i"
+  mv "$dest" "$results/${folder[i]}"
   rm -rf "$stage/old.$i"
-  lab_note "${label[i]}: $(jq -r --slurpfile p "$results/${label[i]}/provenance.json" '
+  lab_note "${label[i]}: $(jq -r --slurpfile p "$results/${folder[i]}/provenance.json" '
     (.summary | to_entries | map(select(.key != "cells" and .value > 0) | "\(.key) \(.value)") | join(" "))
     + " in \($p[0].run.elapsed_ms / 100 | round / 10) s"
     + if $p[0].run.boot_to_userspace_ms then " (user space after \($p[0].run.boot_to_userspace_ms / 100 | round / 10) s)"
-      else "" end' "$results/${label[i]}/matrix.json") -> ${results#"$top/"}/${label[i]}/"
+      else "" end' "$results/${folder[i]}/matrix.json") -> ${results#"$top/"}/${folder[i]}/"
 }
 
 # no_btf_note I DIR: when the probes were wanted but did not run because
@@ -386,16 +437,24 @@ for ((i = 0; i < n; i++)); do [ -n "${failed[i]}" ] || ok+=("$i"); done
 if [ -n "$tables" ]; then
   for i in ${ok[@]+"${ok[@]}"}; do
     echo
-    echo "== ${spec[i]}: ${label[i]} ($(jq -r '.run.virt + (if .run.boot_to_userspace_ms then ", user space after \(.run.boot_to_userspace_ms / 100 | round / 10) s" else "" end)' "$results/${label[i]}/provenance.json"))"
-    cat "$results/${label[i]}/table.txt"
+    echo "== ${spec[i]}: ${label[i]} ($(jq -r '.run.virt + (if .run.boot_to_userspace_ms then ", user space after \(.run.boot_to_userspace_ms / 100 | round / 10) s" else "" end)' "$results/${folder[i]}/provenance.json"))"
+    cat "$results/${folder[i]}/table.txt"
   done
 fi
 # The comparison, when analyze/ is built and there is something to compare.
 if [ -x "$top/build/splicelab-analyze" ] && [ ${#ok[@]} -ge 2 ]; then
   files=()
-  for i in "${ok[@]}"; do files+=("$results/${label[i]}/matrix.json"); done
+  for i in "${ok[@]}"; do files+=("$results/${folder[i]}/matrix.json"); done
   echo
-  "$top/build/splicelab-analyze" "${files[@]}" || echo "lab: splicelab-analyze exited with status $?" >&2
+  compare_out=()
+  [ "$results" = "$top/results" ] ||
+    compare_out=(--markdown "$results/compare/report.md" --html "$results/compare/report.html" --csv "$results/compare/joined.csv")
+  [ ${#compare_out[@]} -eq 0 ] || mkdir -p "$results/compare"
+  "$top/build/splicelab-analyze" ${compare_out[@]+"${compare_out[@]}"} "${files[@]}" ||
+    echo "lab: splicelab-analyze exited with status $?" >&2
+elif [ "$results" != "$top/results" ]; then
+  # A comparison left by an earlier run would describe other folders.
+  rm -rf "$results/compare"
 fi
 
 echo >&2
@@ -404,7 +463,7 @@ for ((i = 0; i < n; i++)); do
   if [ -n "${failed[i]}" ]; then
     echo "lab: ${spec[i]}: FAILED: ${failed[i]}" >&2; status=1
   else
-    echo "lab: ${spec[i]}: ok -> ${results#"$top/"}/${label[i]}/" >&2
+    echo "lab: ${spec[i]}: ok -> ${results#"$top/"}/${folder[i]}/" >&2
   fi
 done
 exit "$status"

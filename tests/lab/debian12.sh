@@ -22,8 +22,10 @@ echo "ok - lab host debian12 exited 0"
 no_stray_qemu "after the run"
 no_leftovers "$res" "after the run"
 
-g="$res/$label"
+# The folder names the matrix it holds (not the default one).
+g="$res/$label@quick"
 [ -d "$g" ] || fail "no $g (have: $(ls "$res"))"
+echo "ok - $label@quick/: the folder names its matrix"
 for f in matrix.json table.txt provenance.json console.log guest-features.json config; do
   [ -s "$g/$f" ] || fail "$label: no $f"
 done
@@ -85,9 +87,9 @@ h=$(grep -l '"where": "host"' "$res"/*/provenance.json | head -n1)
 [ -n "$h" ] || fail "no host results"
 h=$(dirname "$h")
 expect "$(jq -r .env.virt "$h/matrix.json")" native "host: env.virt"
-expect "$(jq -r .label "$h/matrix.json")" "$(basename "$h")" "host: folder named by its label"
+expect "$(jq -r .label "$h/matrix.json")@quick" "$(basename "$h")" "host: folder named by its label and matrix"
 
 # Both tables are printed at the end.
-grep -q "^== host: $(basename "$h") (native)" "$work/stdout" || fail "no host table on stdout"
+grep -q "^== host: $(jq -r .label "$h/matrix.json") (native)" "$work/stdout" || fail "no host table on stdout"
 grep -q "^== debian12: $label (qemu-tcg" "$work/stdout" || fail "no debian12 table on stdout"
 expect "$(grep -c '^18 cells: ' "$work/stdout")" 2 "tables printed"

@@ -8,8 +8,10 @@
 . "$(dirname "$0")/../host/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export LAB_CACHE=${LAB_CACHE:-$top/.cache/lab}
-# Everything the lab makes goes under $work, so leftovers can be counted.
-export TMPDIR="$work/tmp" LAB_FAILED_DIR="$work/failed"
+# Everything the lab makes goes under $work, so leftovers can be counted;
+# but the console of a guest that failed unexpectedly outlives the test
+# (its failure message points at it; $work is removed on exit).
+export TMPDIR="$work/tmp" LAB_FAILED_DIR=${LAB_FAILED_DIR:-$top/$BUILD/test-logs/lab-failed}
 mkdir -p "$TMPDIR"
 # A name on every qemu this test starts: other people's guests on the
 # same machine are not ours to count.
