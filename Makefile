@@ -67,8 +67,10 @@ deps: $(DEPS_STAMP)
 $(BUILD) $(BUILD)/obj $(BUILD)/static $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
+# The tests use every part: the lab's (qemu, busybox-static, pahole) and
+# analyze's headless Chromium too, so `make test` installs them.
 test: tools $(TEST_BINS)
-	$(Q)scripts/deps.sh build test
+	$(Q)scripts/deps.sh $(DEPS_PARTS) lab analyze
 	$(Q)BUILD=$(BUILD) tests/run-all.sh
 
 bench: tools
