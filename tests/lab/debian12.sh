@@ -93,3 +93,12 @@ expect "$(jq -r .label "$h/matrix.json")@quick" "$(basename "$h")" "host: folder
 grep -q "^== host: $(jq -r .label "$h/matrix.json") (native)" "$work/stdout" || fail "no host table on stdout"
 grep -q "^== debian12: $label (qemu-tcg" "$work/stdout" || fail "no debian12 table on stdout"
 expect "$(grep -c '^18 cells: ' "$work/stdout")" 2 "tables printed"
+
+# The comparison of this run's two kernels, printed and written beside.
+grep -q '^18 cells joined: ' "$work/stdout" || fail "no comparison on stdout"
+for f in report.md report.html joined.csv; do [ -s "$res/compare/$f" ] || fail "no compare/$f"; done
+echo "ok - the comparison is printed and written to compare/"
+
+# The guest's progress, from inside it, while the matrix ran.
+grep -q "^lab: $label: cells 18/18 " "$work/stderr" || fail "no progress line from the guest: $(grep "cells" "$work/stderr")"
+echo "ok - progress from the guest: $(grep "^lab: $label: cells" "$work/stderr" | tr '\n' ';')"
