@@ -40,6 +40,7 @@ expect "$(jq -r .config_from "$j")" config-4.9.229 "beside: config"
 dwarf_obj() { # dwarf_obj RELEASE OUT [CFLAGS]
   printf 'const char linux_banner[] = "Linux version %s (splicelab test) #1";\nstruct pipe_buffer { void *page; unsigned int offset, len; };\nstruct pipe_inode_info { unsigned int nrbufs, curbuf, buffers; struct pipe_buffer *bufs; } pipe;\n' \
     "$1" >"$work/vmlinux.c"
+  # shellcheck disable=SC2086 # the flags are words
   gcc -c ${3:--g} -o "$2" "$work/vmlinux.c" || fail "gcc could not build the stand-in vmlinux"
 }
 dwarf_obj 4.9.229 "$work/vmlinux-4.9.229"
