@@ -18,11 +18,8 @@
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 need_tools
-shelf="$top/../shared/kernels"
 el7=3.10.0-1160.el7.x86_64
-for f in bzImage-$el7 btf-$el7 bzImage-4.9.229 btf-4.9.229; do
-  [ -r "$shelf/$f" ] || skip "no kernel shelf with $f beside this checkout (only the project's own machines have one)"
-done
+need_shelf "bzImage-$el7" "btf-$el7" bzImage-4.9.229 btf-4.9.229
 command -v pahole >/dev/null || fail "pahole missing (Debian package dwarves: scripts/deps.sh lab)"
 k() { "$top/scripts/lab/kernel.sh" "$@"; }
 sha() { sha256sum "$1" | cut -d' ' -f1; }

@@ -62,3 +62,16 @@ no_leftovers() {
   [ -z "$stray" ] || fail "$2: temporaries left: $stray"
   echo "ok - $2: no partial folder, no temporaries"
 }
+
+# The project's kernel shelf (old kernels built for the lab, BTF beside
+# them) and real relays sit beside the checkout on the project's own
+# machines only; a user's checkout has neither, and those tests skip.
+shelf=${LAB_KERNEL_SHELF:-$top/../shared/kernels}
+peers=${LAB_PEERS:-$top/../shared/peers}
+# need_shelf FILE...: skip unless the shelf holds every FILE.
+need_shelf() {
+  local f
+  for f in "$@"; do
+    [ -r "$shelf/$f" ] || skip "no kernel shelf with $f beside this checkout (only the project's own machines have one)"
+  done
+}

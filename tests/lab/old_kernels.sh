@@ -19,11 +19,8 @@
 . "$(dirname "$0")/lib.sh"
 need_tools
 need_qemu
-shelf="$top/../shared/kernels"
 el7=3.10.0-1160.el7.x86_64
-for r in "$el7" 4.9.229 5.10.89; do
-  [ -r "$shelf/bzImage-$r" ] || skip "no kernel shelf with bzImage-$r beside this checkout (only the project's own machines have one)"
-done
+need_shelf "bzImage-$el7" bzImage-4.9.229 bzImage-5.10.89
 res="$work/results"
 
 start=$(date +%s)

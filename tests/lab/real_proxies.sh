@@ -19,9 +19,8 @@
 . "$(dirname "$0")/lib.sh"
 need_tools
 need_qemu
-shelf="$top/../shared/kernels" peers="$top/../shared/peers"
 el7=3.10.0-1160.el7.x86_64
-[ -r "$shelf/bzImage-$el7" ] || skip "no kernel shelf with bzImage-$el7 beside this checkout (only the project's own machines have one)"
+need_shelf "bzImage-$el7"
 for b in proxy-go1.19 proxy-go1.21.1 proxy-go1.21.5 tcpload; do
   [ -x "$peers/$b" ] || skip "no $b beside this checkout (the real relays exist only on the project's own machines)"
 done
