@@ -315,6 +315,14 @@ static void print_list(const json_t *report)
 	       json_string_value(json_object_get(report, "mode")),
 	       json_string_value(json_object_get(report, "reason")),
 	       json_number_value(json_object_get(report, "attach_ms")));
+	const char *facts[][2] = {{"pipe layout", "pipe_layout"},
+				  {"buffer", "buffer"},
+				  {"kprobes via", "kprobes_via"}};
+	for (size_t f = 0; f < sizeof facts / sizeof facts[0]; f++) {
+		const char *value = json_string_value(json_object_get(report, facts[f][1]));
+		if (value)
+			printf("%s: %s\n", facts[f][0], value);
+	}
 	json_array_foreach(json_object_get(report, "attached"), i, item)
 		printf("attached      %-20s %s\n", json_string_value(json_object_get(item, "fn")),
 		       json_string_value(json_object_get(item, "kind")));
