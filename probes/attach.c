@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "min_btf.h"
 #include "skeleton.h"
 #include "verifier_features.h"
 
@@ -165,12 +166,12 @@ static const char *absent_why(const struct kernel_view *view, bool fentry, int f
 				   : "/proc/kallsyms unreadable";
 }
 
-static int try_mode(bool fentry, const struct attach_opts *opts, const struct kernel_view *view,
-		    bool ringbuf, struct attempt *attempt)
+static int try_mode(bool fentry, const struct attach_opts *opts, const char *btf_path,
+		    const struct kernel_view *view, bool ringbuf, struct attempt *attempt)
 {
 	const char *entry_kind = fentry ? "fentry" : "kprobe";
 	const char *exit_kind = fentry ? "fexit" : "kretprobe";
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
 	bool wanted[FN_COUNT];
 	char buf[384];
 
@@ -346,6 +347,15 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 		out->report = json_pack("{s:s, s:s}", "mode", "none", "reason", reason);
 		return -1;
 	}
+	/* libbpf would parse and search the whole file again for each load:
+	 * give it only what the relocations look at. */
+	struct min_btf min = {.fd = -1};
+	if (opts->btf_path) {
+		size_t object_size;
+		const void *object = probe_object_bytes(&object_size);
+		if (min_btf_make(view.btf, object, object_size, &min))
+			min.fd = -1;
+	}
 	/* The kernel side chooses by the same test (bpf_core_type_exists). */
 	bool ringbuf = btf__find_by_name_kind(view.btf, "bpf_ringbuf", BTF_KIND_STRUCT) > 0;
 
@@ -361,7 +371,7 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 		snprintf(fentry_why, sizeof fentry_why,
 			 "not tried (--btf: trampolines need the kernel's own BTF)");
 	else {
-		rc = try_mode(true, opts, &view, ringbuf, &attempt);
+		rc = try_mode(true, opts, NULL, &view, ringbuf, &attempt);
 		fentry = rc == 0;
 		if (fentry)
 			snprintf(reason, sizeof reason,
@@ -377,14 +387,24 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 		/* Only kprobes need the symbol table; reading it costs as much as
 		 * loading every program, in a slow guest. */
 		read_kallsyms(&view);
-		rc = try_mode(false, opts, &view, ringbuf, &attempt);
+		rc = try_mode(false, opts, min.fd >= 0 ? min.path : opts->btf_path, &view, ringbuf,
+			      &attempt);
+		if (rc != 0 && min.fd >= 0) {
+			/* Never a worse result for the cut: the whole file again. */
+			attempt_free(&attempt);
+			min_btf_close(&min);
+			rc = try_mode(false, opts, opts->btf_path, &view, ringbuf, &attempt);
+		}
 		size_t used = strlen(reason);
 		snprintf(reason + used, sizeof reason - used, "; kprobe: %s",
 			 rc == 0 ? "kprobe/kretprobe attached" : attempt.why);
 		if (rc != 0)
 			attempt_free(&attempt);
 	}
+	json_t *btf_cut = min.fd >= 0 ? json_integer((json_int_t)min.types) : json_null();
+	min_btf_close(&min);
 	if (rc != 0) {
+		json_decref(btf_cut);
 		out->report = json_pack("{s:s, s:s, s:s}", "mode", "none", "reason", reason, "btf",
 					btf_from);
 		btf__free(view.btf);
@@ -403,10 +423,11 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 	};
 	probe_verifier_features(&facts.verifier);
 	out->report = json_pack(
-		"{s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s?, s:{s:o, s:o}, s:o}", "mode",
+		"{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:s, s:s?, s:{s:o, s:o}, s:o}", "mode",
 		fentry ? "fentry" : "kprobe", "reason", reason, "attached", attempt.attached,
 		"not_attached", attempt.not_attached, "pipe_layout",
-		facts.old_layout ? "nrbufs" : "head_tail", "btf", btf_from, "buffer",
+		facts.old_layout ? "nrbufs" : "head_tail", "btf", btf_from, "btf_cut_types",
+		btf_cut, "buffer",
 		ringbuf ? "ringbuf" : "perfbuf", "kprobes_via",
 		fentry ? NULL : facts.tracefs_kprobes ? "kprobe_events" : "perf_kprobe_pmu",
 		"verifier", "bounded_loops", answer_json(facts.verifier.bounded_loops),
