@@ -58,6 +58,9 @@ common() {
     p() { jq -r ".env.probes.$1" "$m"; }
     expect "$(p mode)/$(p pipe_layout)/$(p buffer)/$(p kprobes_via)" "$2/$3/$4/$5" "$r $d: mode/layout/buffer/kprobe path"
     expect "$(p lost_events)" 0 "$r $d: lost events"
+    if [ "$(p btf)" != /sys/kernel/btf/vmlinux ]; then
+      expect_gt "$(p btf_cut_types)" 0 "$r $d: types cut from the BTF file for libbpf"
+    fi
     expect "$(jq -r '.cells[0].kernel.slots_total' "$m")" 16 "$r $d: capacity of a 64 KiB pipe in slots"
     expect "$(jq -c 'select(.slots_used != null and .slots_used > .slots_total)' "$e" | head -n1)" "" \
       "$r $d: events with occupancy above capacity"
