@@ -39,7 +39,8 @@ splicelab -q $probe -o proxy -s proxy -p 64K -n 16M -f none
 $extra"
   "$top/scripts/lab/vm-run.sh" -q --kernel "$kernels/bzImage-$release" --accel tcg --timeout 300 \
     "${add[@]}" --out "$work/$release" --cmd "$guest" --fetch list.txt --fetch list-kprobe.txt \
-    --fetch drain --fetch drain-nb --fetch proxy >"$work/$release.out" 2>&1 ||
+    --fetch drain --fetch drain-nb --fetch proxy --fetch nobtf --fetch nobtf.txt \
+    --fetch badbtf.txt >"$work/$release.out" 2>&1 ||
     fail "$release: vm-run exited $?: $(tail -n 20 "$work/$release.out")"
   no_stray_qemu "$release: after the guest"
 }
@@ -133,8 +134,20 @@ proxy_ok() {
 ran=()
 r=3.10.0-1160.el7.x86_64
 if [ -r "$kernels/bzImage-$r" ]; then
-  boot $r "--probe-btf /lab/btf" "--btf /lab/btf"
+  # Without a BTF file, and with a file that is not BTF: one line each.
+  boot $r "--probe-btf /lab/btf" "--btf /lab/btf" '
+splicelab-probe --list >nobtf.txt 2>&1; echo "exit $?" >>nobtf.txt
+splicelab-probe --list --btf /bin/splicelab >badbtf.txt 2>&1; echo "exit $?" >>badbtf.txt
+splicelab -q --probe -o nobtf -s proxy -p 64K -n 1M -f NONBLOCK'
   common $r kprobe nrbufs perfbuf perf_kprobe_pmu
+  v=$work/$r
+  expect "$(tail -n1 "$v/nobtf.txt")" "exit 69" "$r --list without BTF: exit status"
+  expect_match "$(grep '^reason' "$v/nobtf.txt")" "^reason: this kernel has no BTF .*pass --btf FILE" "$r --list without BTF"
+  expect "$(tail -n1 "$v/badbtf.txt")" "exit 69" "$r --list with a file that is not BTF: exit status"
+  expect_match "$(grep '^reason' "$v/badbtf.txt")" "^reason: cannot read BTF from /bin/splicelab" "$r --list with a file that is not BTF"
+  expect "$(jq -r '.env.probes.mode + " " + .cells[0].outcome' "$v/nobtf/matrix.json")" "none ok" \
+    "$r --probe without BTF: the matrix runs without probes"
+  expect "$(jq -r '.env.probes.reason | split("\n") | length' "$v/nobtf/matrix.json")" 1 "$r --probe without BTF: the reason is one line"
   el7 drain
   el7 drain-nb
   el7 proxy
