@@ -117,6 +117,19 @@ static json_t *line_json(const struct probe_record *rec, int exit, unsigned int 
 	return line;
 }
 
+/* One write per line (json_dumpf writes each token through stdio), or
+ * json_dumpf for a line too long for the buffer. */
+static int write_line(FILE *out, const json_t *line)
+{
+	char text[1024];
+	size_t size = json_dumpb(line, text, sizeof text - 1, JSON_COMPACT);
+	if (size > 0 && size < sizeof text - 1) {
+		text[size++] = '\n';
+		return fwrite(text, 1, size, out) == size ? 0 : -1;
+	}
+	return json_dumpf(line, out, JSON_COMPACT) < 0 || fputc('\n', out) == EOF ? -1 : 0;
+}
+
 struct lines_job {
 	const struct record_log *log;
 	const struct run_table *runs;
@@ -150,7 +163,7 @@ static int write_lines(FILE *out, const void *arg)
 			const struct cell_run *run = run_of(job->runs, rec);
 			json_object_set_new(line, "cell", run ? json_string(run->id) : json_null());
 		}
-		if (!line || json_dumpf(line, out, JSON_COMPACT) < 0 || fputc('\n', out) == EOF)
+		if (!line || write_line(out, line))
 			rc = -1;
 		json_decref(line);
 	}
