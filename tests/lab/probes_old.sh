@@ -10,7 +10,9 @@
 #   3.10.0-1160.el7 (BTF file, kprobes, perf buffer, nrbufs layout): drain
 #     and proxy with flags none block inside splice_to_pipe: calls that
 #     entered with free slots filled the pipe, the last entered it full and
-#     slept in pipe_wait, called from inside it, and neither returned;
+#     slept in pipe_wait, called from inside it, and neither returned (the
+#     relay's /proc stack shows the four unreturned calls as kretprobe
+#     trampolines);
 #   4.9.229 (BTF file, tracefs kprobe_events, old verifier): the object
 #     loads; drain blocks in wait_for_space, asleep in pipe_wait; an
 #     O_NONBLOCK pipe changes nothing; proxy passes;
@@ -114,6 +116,12 @@ el7() {
   expect_match "$chain" '^splice_to_pipe entry 16/16 after [1-9][0-9]* returned, the last with [1-9][0-9]* B leaving 16/16, the first entered with ([0-9]|1[0-5])/16$' \
     "$r $d: splice_to_pipe calls with free slots filled the pipe; the one entered full called pipe_wait"
   expect_gt "$(jq -r '.cells[0].kernel.slept_ns.pipe_wait' "$c/matrix.json")" 0 "$r $d: time asleep in pipe_wait"
+  # The kernel's own stack of the relay agrees: each kretprobe'd call that
+  # has not returned shows as a kretprobe_trampoline frame (its return
+  # address is the probe's), under pipe_wait.
+  expect "$(jq -r '.cells[0].evidence.thread.stack | (.[0] | split("+")[0]) + " " +
+      ([.[] | select(startswith("kretprobe_trampoline"))] | length | tostring)' "$c/matrix.json")" "pipe_wait 4" \
+    "$r $d: the relay's stack: pipe_wait on top, one kretprobe_trampoline frame per unreturned call"
 }
 
 # 4.9 and 5.10: the wait is wait_for_space, before splice_to_pipe.
