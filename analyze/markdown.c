@@ -142,7 +142,8 @@ static void regimes_section(FILE *out, const struct joined *joined)
 {
 	fputs("## Which regime the evidence matches\n\n", out);
 	wrap(out, "", "",
-	     "Regimes of a socket->pipe splice (shared/reference/kernel-history.md): "
+	     "Regimes of a socket->pipe splice (splicelab's docs/kernel-history.md, with "
+	     "the commits): "
 	     "before 4.9 splice_to_pipe sleeps in pipe_wait part-way through a call; "
 	     "from 4.9 (8924feff66f3) do_splice waits once, at entry, in wait_for_space; "
 	     "from 5.1 (ee5e001196d1) an O_NONBLOCK pipe counts as SPLICE_F_NONBLOCK. "

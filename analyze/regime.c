@@ -1,5 +1,5 @@
-/* Which of the three socket->pipe regimes (shared/reference/kernel-history.md)
- * a kernel's results match, from what its cells show, never from the
+/* Which of the three socket->pipe regimes (docs/kernel-history.md) a
+ * kernel's results match, from what its cells show, never from the
  * release number:
  *   A, before 4.9: splice_to_pipe sleeps in pipe_wait part-way through a
  *      call (the stack shows pipe_wait called from splice_to_pipe);
