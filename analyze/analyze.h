@@ -17,6 +17,30 @@
 #define ANALYZE_EXIT_FAILED 1 /* the tool failed (an output could not be written) */
 #define ANALYZE_SCHEMA "splicelab.matrix/1"
 #define ANALYZE_MAX_RUNS 26 /* kernels are lettered A..Z in the tables */
+/* An input larger than this is refused, not read (a results file of the
+ * default matrix with probe summaries is a few MB; 10 000 cells ~30 MB). */
+#define ANALYZE_MAX_INPUT (1ull << 30)
+#define ANALYZE_MAX_ID 400 /* bytes of a cell id */
+
+/* allowed.c: the enumerated fields and their allowed values, in one place
+ * (the engine's name tables where it has them). */
+enum allowed_field {
+	FIELD_SCENARIO,
+	FIELD_TRANSPORT,
+	FIELD_LOOP,
+	FIELD_SENDER,
+	FIELD_OUTCOME,
+	FIELD_PROFILE,
+	FIELD_FLAG,
+	FIELD_VIRT,
+	FIELD_PROBE_MODE,
+};
+/* The value's index in its list, or -1 when it is not allowed. */
+int allowed_index(enum allowed_field field, const char *value);
+/* The allowed values as "proxy, drain", for a message. */
+void allowed_text(enum allowed_field field, char *buf, size_t len);
+/* An id made only of the characters the engine builds ids from. */
+bool id_allowed(const char *id);
 
 /* What a cell's evidence says about where the kernel slept (regime.c). */
 enum clue {
@@ -63,6 +87,13 @@ struct run {
 	char error[1024]; /* set by run_load on bad input */
 };
 
+/* load.c: inputs larger than this are refused (ANALYZE_MAX_INPUT; a test
+ * may lower it). */
+extern size_t analyze_input_limit;
+/* Opens path as an input: a regular file of at most analyze_input_limit
+ * bytes (when limited) or a pipe; a device, socket or folder is refused
+ * (reading /dev/zero would never end). Returns the fd, or -1 with why set. */
+int input_open(const char *path, bool limited, char *why, size_t len);
 /* load.c: reads and checks path (a matrix.json or a folder holding one).
  * Returns 0, or -1 with run->error set to one line naming the file and the
  * JSON path. */
@@ -120,8 +151,20 @@ void panel_title(const struct acell *cell, char *buf, size_t len);
 /* The panel a plain cell belongs to: every parameter but pipe size and
  * payload, written as in ids. */
 void group_key(const struct acell *cell, char *buf, size_t len);
+/* Free text (labels, notes, frames) written for one kind of output: plain
+ * text and markdown get control characters as '?'; HTML gets & < > " '
+ * as entities; CSV quotes (RFC 4180) when needed. */
+void put_plain(FILE *out, const char *text);
+void put_html(FILE *out, const char *text);
+void put_csv(FILE *out, const char *text);
+/* text as one shell word: as is when it holds only safe characters, else
+ * in single quotes. */
+void sh_word(const char *text, char *buf, size_t len);
+/* A value quoted for an error message: control and non-ASCII bytes as
+ * \xNN, at most 60 characters. */
+void quoted_value(const char *text, char *buf, size_t len);
 /* Writes text as lines of at most width columns, each starting with
- * prefix (later lines with indent). */
+ * prefix (later lines with indent); a word longer than a line is cut. */
 void wrap(FILE *out, const char *prefix, const char *indent, const char *text, int width);
 /* snprintf at buf + *used, advancing *used (never past len). */
 void appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)

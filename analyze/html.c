@@ -20,28 +20,6 @@ static const struct {
 	{"crashed", "#212121", "the cell's process died on a signal"},
 };
 
-static void esc(FILE *out, const char *text)
-{
-	for (const char *p = text; *p; p++) {
-		switch (*p) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		default:
-			fputc(*p, out);
-		}
-	}
-}
-
 static void head(FILE *out, const struct joined *joined)
 {
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -92,15 +70,15 @@ static void intro(FILE *out, const struct joined *joined)
 	for (size_t k = 0; k < joined->nruns; k++) {
 		const struct run *run = &joined->runs[k];
 		fprintf(out, "<tr><td>%c</td><td class=\"kernel-label\">", kernel_letter(k));
-		esc(out, run->label);
+		put_html(out, run->label);
 		fputs("</td><td>", out);
-		esc(out, run->release);
+		put_html(out, run->release);
 		fputs("</td><td>", out);
-		esc(out, run->os);
+		put_html(out, run->os);
 		fputs("</td><td>", out);
-		esc(out, run->virt);
+		put_html(out, run->virt);
 		fputs("</td><td>", out);
-		esc(out, run->probes_mode);
+		put_html(out, run->probes_mode);
 		fprintf(out, "</td><td>%zu:", run->ncells);
 		for (int o = 0; o < OUTCOME_COUNT; o++)
 			if (run->counts[o])
@@ -128,7 +106,7 @@ static void regimes(FILE *out, const struct joined *joined)
 		struct regime_view v;
 		regime_of_run(run, &v);
 		fprintf(out, "<li>%c: <b>", kernel_letter(k));
-		esc(out, run->label);
+		put_html(out, run->label);
 		fprintf(out, "</b>: %s. Stuck cells: %zu; asleep at entry in wait_for_space: %zu; "
 			     "asleep mid-call in splice_to_pipe: %zu; EAGAIN on an O_NONBLOCK pipe "
 			     "without SPLICE_F_NONBLOCK: %zu; asleep despite it: %zu.</li>\n",
@@ -172,7 +150,7 @@ static void grid_cell(FILE *out, const struct joined *joined, long r, size_t k)
 	outcome_word(cell, word, sizeof word);
 	fprintf(out, "<td class=\"o-%s%s\" title=\"", outcome_names[cell->outcome],
 		joined->rows[r].divergent ? " diff" : "");
-	esc(out, cell->id);
+	put_html(out, cell->id);
 	fprintf(out, "\">%s</td>", word);
 }
 
@@ -207,13 +185,13 @@ static void panel(FILE *out, const struct joined *joined, const char *group, con
 	char title[512];
 	panel_title(join_first(joined, members[0]), title, sizeof title);
 	fputs("<div class=\"panel\"><h3>", out);
-	esc(out, title);
+	put_html(out, title);
 	fputs("</h3>\n<p class=\"note\"><code>", out);
-	esc(out, group);
+	put_html(out, group);
 	fputs("</code></p>\n<div class=\"row\">\n", out);
 	for (size_t k = 0; k < joined->nruns; k++) {
 		fprintf(out, "<figure><figcaption>%c: ", kernel_letter(k));
-		esc(out, joined->runs[k].label);
+		put_html(out, joined->runs[k].label);
 		fputs("</figcaption>\n<table class=\"grid\"><tr><th>pipe \\ payload</th>", out);
 		char label[24];
 		for (size_t j = 0; j < nl; j++) {
@@ -305,7 +283,7 @@ static void profiles(FILE *out, const struct joined *joined)
 			      out);
 			for (size_t k = 0; k < joined->nruns; k++) {
 				fprintf(out, "<th>%c: ", kernel_letter(k));
-				esc(out, joined->runs[k].label);
+				put_html(out, joined->runs[k].label);
 				fputs("</th>", out);
 			}
 			fputs("</tr>\n", out);
@@ -314,8 +292,10 @@ static void profiles(FILE *out, const struct joined *joined)
 		char payload[24];
 		format_size((uint64_t)cell->payload, payload, sizeof payload);
 		fputs("<tr><td>", out);
-		esc(out, cell->profile);
-		fprintf(out, "</td><td>%s</td><td>%s</td>", cell->scenario, payload);
+		put_html(out, cell->profile);
+		fputs("</td><td>", out);
+		put_html(out, cell->scenario);
+		fprintf(out, "</td><td>%s</td>", payload);
 		for (size_t k = 0; k < joined->nruns; k++)
 			grid_cell(out, joined, (long)r, k);
 		fputs("</tr>\n", out);
@@ -337,9 +317,9 @@ static void plots(FILE *out, const struct joined *joined, const struct report_op
 		char title[256];
 		cell_title(join_first(joined, r), title, sizeof title);
 		fputs("<h3 class=\"cell\">", out);
-		esc(out, title);
+		put_html(out, title);
 		fputs("</h3>\n<p class=\"note\"><code>", out);
-		esc(out, joined->rows[r].id);
+		put_html(out, joined->rows[r].id);
 		fputs("</code></p>\n<p>", out);
 		for (size_t k = 0; k < joined->nruns; k++) {
 			char word[32];

@@ -8,7 +8,8 @@
 #define MAX_TIMELINE_ROWS 8
 #define MAX_DIFF_ROWS 30
 
-/* Text for a table cell: '|' escaped, newlines flattened. */
+/* Text for a table cell: '|' escaped, newlines and other control
+ * characters flattened (a cell is one line, whatever the file held). */
 static void md_cell(FILE *out, const char *text)
 {
 	fputc(' ', out);
@@ -16,7 +17,7 @@ static void md_cell(FILE *out, const char *text)
 		if (*p == '|')
 			fputs("\\|", out);
 		else
-			fputc(*p == '\n' ? ' ' : *p, out);
+			fputc((unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p, out);
 	}
 	fputs(" |", out);
 }
@@ -395,10 +396,19 @@ static void timeline_table(FILE *out, const struct run *run, const struct acell 
 	fputc('\n', out);
 }
 
-/* The same cell on the kernels that ran under the lab's qemu. */
+/* The same cell on the kernels that ran under the lab's qemu. A kernel
+ * given as a file is named by its file name alone: the path was the
+ * machine's that made the results, and means nothing to a reader. */
 static void lab_commands(FILE *out, const struct joined *joined, const char *options)
 {
-	bool any = false;
+	bool any = false, files = false;
+	char matrix[1024];
+	/* Double quotes keep the options one word; anything they would not
+	 * protect is single-quoted instead. */
+	if (strpbrk(options, "\"$`\\!"))
+		sh_word(options, matrix, sizeof matrix);
+	else
+		snprintf(matrix, sizeof matrix, "\"%s\"", options);
 	for (size_t k = 0; k < joined->nruns; k++) {
 		const char *spec = joined->runs[k].lab_spec;
 		bool seen = false;
@@ -411,10 +421,21 @@ static void lab_commands(FILE *out, const struct joined *joined, const char *opt
 			      "names them):\n\n```sh\n",
 			      out);
 		any = true;
-		fprintf(out, "make lab KERNELS=%s MATRIX=\"%s\"\n", spec, options);
+		const char *base = strrchr(spec, '/');
+		files |= base != NULL;
+		char word[512];
+		sh_word(base ? base + 1 : spec, word, sizeof word);
+		fprintf(out, "make lab KERNELS=%s MATRIX=%s\n", word, matrix);
 	}
 	if (any)
 		fputs("```\n\n", out);
+	if (files) {
+		wrap(out, "", "",
+		     "A kernel that was given as a file is named by its file name: give the "
+		     "path of your copy.",
+		     80);
+		fputc('\n', out);
+	}
 }
 
 static void cell_section(FILE *out, const struct joined *joined, size_t r, size_t number)

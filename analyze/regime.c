@@ -118,9 +118,12 @@ enum regime regime_of_release(const char *release)
 {
 	char *end;
 	long major = strtol(release, &end, 10);
-	if (end == release || *end != '.')
+	if (end == release || *end != '.' || major < 0 || major > 999)
 		return REGIME_UNKNOWN;
 	long minor = strtol(end + 1, &end, 10);
+	/* Bounded before the arithmetic: a file may carry any number. */
+	if (minor < 0 || minor > 999)
+		return REGIME_UNKNOWN;
 	long v = major * 1000 + minor;
 	if (v < 4009)
 		return REGIME_A;

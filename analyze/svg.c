@@ -25,14 +25,16 @@ static int y_at(long long value, long long max)
 	int span = H - TOP - BOTTOM;
 	if (max <= 0 || value < 0)
 		return H - BOTTOM;
-	return H - BOTTOM - (int)((long long)span * value / max);
+	/* In double: span * value overflows a long long for values past
+	 * 2^56 (a file may hold any integer). value <= max keeps it in span. */
+	double share = (double)(value < max ? value : max) / (double)max;
+	return H - BOTTOM - (int)((double)span * share);
 }
 
 static void frame(FILE *out, const char *title, size_t k, const struct run *run)
 {
 	fprintf(out, "<figure><figcaption>%c: ", kernel_letter(k));
-	for (const char *p = run->label; *p; p++)
-		fputc(*p == '<' || *p == '>' || *p == '&' ? '_' : *p, out);
+	put_html(out, run->label);
 	fprintf(out, "</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 		     "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"%s\">\n"
 		     "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n"

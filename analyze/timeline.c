@@ -4,6 +4,7 @@
  * the thread's next exit the occupancy after and the result). */
 #include "analyze.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,7 +59,7 @@ static void add_event(struct tl_slot *slot, const json_t *event, const char *pha
 	if (strcmp(phase, "entry") == 0 && slot->n < TL_MAX) {
 		long long previous = slot->n ? slot->points[slot->n - 1].number : 0;
 		slot->points[slot->n++] = (struct tl_point){
-			.number = previous + 1,
+			.number = previous < LLONG_MAX ? previous + 1 : previous,
 			.slots_before = int_or(event, "slots_used", -1),
 			.bytes_before = int_or(event, "bytes_in_pipe", -1),
 			.slots_total = int_or(event, "slots_total", -1),
@@ -76,7 +77,8 @@ static void add_event(struct tl_slot *slot, const json_t *event, const char *pha
 		p->returned = json_is_integer(json_object_get(event, "ret"));
 		/* Identical EAGAIN calls before this one, counted but not sent. */
 		long long folded = int_or(event, "folded_before", 0);
-		p->number += folded > 0 ? folded : 0;
+		if (folded > 0 && p->number <= LLONG_MAX - folded)
+			p->number += folded;
 	}
 }
 
