@@ -52,6 +52,7 @@ enum clue {
 	CLUE_PROBE_ENTRY = 1 << 5,    /* wait_for_space entered and not left */
 	CLUE_PROBE_MIDCALL = 1 << 6,  /* splice_to_pipe entered with room, never returned */
 	CLUE_TIMELINE = 1 << 7,	      /* kernel.timeline has entries */
+	CLUE_TIMELINE_CUT = 1 << 8,   /* ... fewer than the splice_to_pipe calls counted */
 };
 
 /* One cell of one kernel. */
@@ -199,6 +200,20 @@ void regime_cell_text(const struct acell *cell, char *buf, size_t len);
 /* Markdown paragraphs: the conclusion and each piece of evidence. */
 void regime_markdown(FILE *out, const struct run *run, const struct regime_view *view);
 
+/* programs.c: the real programs (profiles) each kernel's cells show
+ * hanging or passing, from the profile cells alone. */
+bool programs_any(const struct joined *joined);
+/* One paragraph for kernel k: "Hung (asleep in splice): Go 1.21.0 to
+ * 1.21.4 (`go1.21.0-1.21.4`). Passed every byte: ...". */
+void programs_summary(const struct joined *joined, size_t k, char *buf, size_t len);
+/* The outcomes of profile's cells on kernel k: "blocked: proxy 64M; ok:
+ * proxy 1M", or "-". */
+void programs_cell(const struct joined *joined, size_t k, size_t profile, char *buf, size_t len);
+/* The profiles (indices into the engine's table) some kernel ran. */
+size_t programs_ran(const struct joined *joined, size_t *which, size_t max);
+const char *program_name(size_t profile);
+const char *program_text(size_t profile);
+
 /* outfile.c: FILE that becomes path only when out_commit succeeds. */
 struct outfile {
 	FILE *file;
@@ -227,21 +242,27 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 void svg_occupancy(FILE *out, const struct joined *joined, size_t row);
 void svg_per_call(FILE *out, const struct joined *joined, size_t row);
 
-/* timeline.c: a cell's splice_to_pipe calls, from kernel.timeline or, when
- * that is absent, from events.jsonl beside the matrix. */
+/* timeline.c: a cell's splice_to_pipe calls, from kernel.timeline or,
+ * when events.jsonl beside the matrix holds more of them, from there. */
 struct tl_point {
 	long long number; /* the call's number, counting calls the probes folded */
 	long long slots_before, slots_after, bytes_before, bytes_after, slots_total, ret;
 	bool returned;
 };
+struct timeline {
+	struct tl_point *points; /* in call order; NULL when n is 0 */
+	size_t n;
+	long long calls; /* splice_to_pipe calls the probes counted (-1: unknown) */
+	const char *from; /* "kernel.timeline", "events.jsonl" or NULL */
+};
 /* Reads each kernel's events.jsonl once for the cells of these rows that
- * lack kernel.timeline; timeline_release frees what it kept. */
+ * lack kernel.timeline or whose timeline the probes cut at 64 calls;
+ * timeline_release frees what it kept. */
 void timeline_prefetch(const struct joined *joined, const size_t *rows, size_t nrows);
 void timeline_release(void);
-/* Fills at most max points (events.jsonl: of prefetched cells only);
- * returns the count (0: no probe data) and sets *from to
- * "kernel.timeline", "events.jsonl" or NULL. */
-size_t timeline_of(const struct run *run, const struct acell *cell, struct tl_point *points,
-		   size_t max, const char **from);
+/* The whole timeline known for cell (n 0: no probe data); free it with
+ * timeline_free. */
+void timeline_get(const struct run *run, const struct acell *cell, struct timeline *tl);
+void timeline_free(struct timeline *tl);
 
 #endif

@@ -340,6 +340,11 @@ static unsigned int kernel_clues(struct ctx *ctx, const json_t *cell, const char
 	}
 	if (json_array_size(timeline) > 0)
 		clues |= CLUE_TIMELINE;
+	const json_t *calls = field(ctx, kernel, here, "calls", W_OBJ, false);
+	const json_t *counted = json_object_get(calls, "splice_to_pipe");
+	if ((clues & CLUE_TIMELINE) && json_is_integer(counted) &&
+	    json_integer_value(counted) > (json_int_t)json_array_size(timeline))
+		clues |= CLUE_TIMELINE_CUT;
 	array_of(ctx, kernel, here, "read_bytes_per_call", W_INT, W_ARR, false);
 	return clues;
 }

@@ -155,15 +155,17 @@ static void seen_by(char *buf, size_t len, size_t stacks, const char *in_stack, 
 			by_probes);
 }
 
-/* A list item, then its example ids as a code block inside the item (ids
- * are longer than a mail line). */
+/* A list item, then its example ids as a fenced code block inside the
+ * item (ids are longer than a mail line; only code may be). */
 static void item(FILE *out, const char *text, const char *example, const char *other)
 {
 	wrap(out, "- ", "  ", text, 80);
-	if (example)
-		fprintf(out, "\n      %s\n", example);
-	if (other)
-		fprintf(out, "      %s\n", other);
+	if (example) {
+		fprintf(out, "\n  ```\n  %s\n", example);
+		if (other)
+			fprintf(out, "  %s\n", other);
+		fputs("  ```\n", out);
+	}
 	fputc('\n', out);
 }
 

@@ -90,4 +90,12 @@ expect "$(grep -c '^build/splicelab ' "$out/r.md")" "$chosen" "reproduce command
 expect_match "$(head -c 200 "$out/r.html")" '^<!DOCTYPE html>' "HTML doctype"
 grep -Eiq '<script|<link|@import|url\(|src="http' "$out/r.html" && fail "HTML loads something from outside"
 echo "ok - HTML is self-contained"
-expect "$(grep -c '<svg' "$out/r.html")" "$((chosen * 2 * 2))" "SVG plots (2 kinds x 2 kernels per chosen cell)"
+# Per chosen cell: a bytes-per-call plot per kernel, and an occupancy plot
+# per kernel that ran probes; a kernel without probes gets a line saying
+# so, never an empty box.
+probed=0
+for dir in "$A" "$B"; do
+  [ "$(jq -r .env.probes.mode "$dir/matrix.json")" = none ] || probed=$((probed + 1))
+done
+expect "$(grep -c '<svg' "$out/r.html")" "$((chosen * (2 + probed)))" "SVG plots (per chosen cell: 2 per-call, $probed occupancy)"
+expect "$(grep -c '<p>no probes on this kernel' "$out/r.html")" "$((chosen * (2 - probed)))" "kernels without probes say so"
