@@ -33,7 +33,7 @@ struct allowed_list {
 	size_t count;
 };
 
-#define TABLE(f, table) {f, table, NULL, sizeof table / sizeof table[0]}
+#define TABLE(f, table) {f, table, NULL, sizeof(table) / sizeof((table)[0])}
 
 static const struct allowed_list lists[] = {
 	TABLE(FIELD_SCENARIO, scenario_names),

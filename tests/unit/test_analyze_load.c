@@ -195,7 +195,7 @@ static void test_input_bound(void **state)
 	run_free(&run);
 
 	/* A pipe whose writer never stops: refused once the limit is passed. */
-	analyze_input_limit = 256 * 1024;
+	analyze_input_limit = (size_t)256 * 1024;
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
 	pid_t child = fork();
