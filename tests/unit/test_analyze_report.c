@@ -95,6 +95,19 @@ static void test_reproduce(void **state)
 				 "one --head-start 256K");
 }
 
+/* wrap()'s output for these arguments is want. */
+static void assert_wrapped(const char *prefix, const char *indent, const char *text, int width,
+			   const char *want)
+{
+	char *got = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&got, &len);
+	wrap(out, prefix, indent, text, width);
+	fclose(out);
+	assert_string_equal(got, want);
+	free(got);
+}
+
 static void test_text_pieces(void **state)
 {
 	(void)state;
@@ -109,13 +122,7 @@ static void test_text_pieces(void **state)
 	assert_string_equal(buf, "drain,tcp4,chunk=1M,flags=MORE,pnb=1,snb=0,dnb=0,loop=busy,"
 				 "sender=one,head=256K");
 
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	wrap(out, "- ", "  ", "aaaa bbbb cccc dddd eeee", 11);
-	fclose(out);
-	assert_string_equal(text, "- aaaa bbbb\n  cccc dddd\n  eeee\n");
-	free(text);
+	assert_wrapped("- ", "  ", "aaaa bbbb cccc dddd eeee", 11, "- aaaa bbbb\n  cccc dddd\n  eeee\n");
 
 	size_t used = 0;
 	appendf(buf, 8, &used, "%s", "abc");
@@ -229,13 +236,7 @@ static void test_shell_words(void **state)
 	assert_false(id_allowed(""));
 
 	/* A word longer than the line is cut: no line over the width. */
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	wrap(out, "", "", "ab abcdefghijklmnop\x1b cd", 8);
-	fclose(out);
-	assert_string_equal(text, "ab\nabcdefgh\nijklmnop\n? cd\n");
-	free(text);
+	assert_wrapped("", "", "ab abcdefghijklmnop\x1b cd", 8, "ab\nabcdefgh\nijklmnop\n? cd\n");
 }
 
 int main(void)
