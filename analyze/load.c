@@ -582,9 +582,11 @@ static void check_head(struct ctx *ctx, bool saw_cells)
 {
 	const json_t *head = ctx->run->head;
 	const char *schema = str_field(ctx, head, "$", "schema");
-	if (schema && strcmp(schema, ANALYZE_SCHEMA) != 0)
-		bad(ctx, "$.schema: unknown schema \"%s\" (this analyze reads %s)", schema,
-		    ANALYZE_SCHEMA);
+	if (schema && strcmp(schema, ANALYZE_SCHEMA) != 0) {
+		char shown[300];
+		quoted_value(schema, shown, sizeof shown);
+		bad(ctx, "$.schema: unknown schema %s (this analyze reads %s)", shown, ANALYZE_SCHEMA);
+	}
 	ctx->run->label = str_field(ctx, head, "$", "label");
 	const json_t *env = field(ctx, head, "$", "env", W_OBJ, true);
 	ctx->run->release = str_field(ctx, env, "$.env", "kernel_release");
@@ -888,7 +890,10 @@ int runs_load(struct run *runs, char *const *paths, size_t n)
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].rc < 0 && rc == 0) {
-			fprintf(stderr, "splicelab-analyze: %s\n", runs[i].error);
+			/* One line, whatever a value quoted in it held. */
+			fputs("splicelab-analyze: ", stderr);
+			put_plain(stderr, runs[i].error);
+			fputc('\n', stderr);
 			rc = -1;
 		}
 	}

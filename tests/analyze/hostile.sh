@@ -40,6 +40,7 @@ refused virt '.env.virt = "<b>kvm</b>"' '\$\.env\.virt: unknown virt "<b>kvm</b>
 refused mode '.env.probes.mode = "bpf"' '\$\.env\.probes\.mode: unknown mode "bpf"'
 refused id '.cells[0].id = "proxy,\"x\"\n,y"' '\$\.cells\[0\]\.id: not a cell id "proxy,\\x22x\\x22\\x0a,y"'
 refused negative '.cells[0].payload = -1' '\.payload: expected a non-negative integer, got -1'
+refused schema '.schema = "a,b\"c\nd"' '\$\.schema: unknown schema "a,b\\x22c\\x0ad"'
 
 # Free text everywhere it can go, in a file that is otherwise valid.
 nasty='x</code><script>alert(1)</script>, "quoted", and
