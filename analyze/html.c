@@ -42,7 +42,7 @@ static void head(FILE *out, const struct joined *joined)
 	fputs("body{font-family:sans-serif;margin:1.5em;color:#222;max-width:100em}\n"
 	      "h1{font-size:1.5em}h2{font-size:1.25em;margin-top:2em}h3{font-size:1em}\n"
 	      "table{border-collapse:collapse}td,th{padding:2px 6px;border:1px solid #ccc}\n"
-	      ".kernels td,.kernels th{text-align:left}\n"
+	      ".kernels td,.kernels th{text-align:left}.kernels td.kernel-label{white-space:nowrap}\n"
 	      ".legend span.box{display:inline-block;width:1em;height:1em;vertical-align:middle;"
 	      "margin-right:.3em;border:1px solid #555}\n"
 	      ".legend li{list-style:none;margin:.2em 0}\n"
