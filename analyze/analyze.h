@@ -253,6 +253,7 @@ struct timeline {
 	struct tl_point *points; /* in call order; NULL when n is 0 */
 	size_t n;
 	long long calls; /* splice_to_pipe calls the probes counted (-1: unknown) */
+	long long max_slots; /* the probe summary's max_slots_used (-1: unknown) */
 	const char *from; /* "kernel.timeline", "events.jsonl" or NULL */
 };
 /* Reads each kernel's events.jsonl once for the cells of these rows that

@@ -255,6 +255,16 @@ static void occupancy_plot(FILE *out, const struct timeline *tl)
 			     "fill=\"#1565c0\">full: %lld slots</text>\n",
 			LEFT, y, W - RIGHT, y, LEFT + 4, y - 3, capacity);
 	}
+	/* A cut timeline (the matrix keeps 64 calls): where the later calls
+	 * took the pipe, from the probes' summary, at the right edge. */
+	bool cut = tl->calls > (long long)tl->n && strcmp(tl->from, "kernel.timeline") == 0;
+	if (cut && tl->max_slots > slots) {
+		int y = y_at(tl->max_slots, sa.top);
+		fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#1565c0\" "
+			     "stroke-width=\"3\"/>\n<text x=\"%d\" y=\"%d\" font-size=\"10\" "
+			     "text-anchor=\"end\" fill=\"#1565c0\">later calls: up to %lld</text>\n",
+			W - RIGHT - 10, y, W - RIGHT, y, W - RIGHT - 12, y + 12, tl->max_slots);
+	}
 	bool unknown = series(out, tl, 0, sa.top, "#1565c0");
 	unknown |= series(out, tl, 1, ba.top, "#e65100");
 	/* A call that never returned is where the relay sleeps (the first
@@ -273,7 +283,7 @@ static void occupancy_plot(FILE *out, const struct timeline *tl)
 	char note[200];
 	size_t used = 0;
 	appendf(note, sizeof note, &used, "%zu calls from %s", tl->n, tl->from);
-	if (tl->calls > (long long)tl->n && strcmp(tl->from, "kernel.timeline") == 0)
+	if (cut)
 		appendf(note, sizeof note, &used, " (the first %zu of %lld)", tl->n, tl->calls);
 	if (tl->n > MARKERS_UP_TO)
 		appendf(note, sizeof note, &used, "; min and max per pixel");

@@ -58,6 +58,7 @@ static void from_cell(const json_t *cell, struct timeline *tl)
 		tl->n++;
 	}
 	tl->calls = int_or(json_object_get(kernel, "calls"), "splice_to_pipe", -1);
+	tl->max_slots = int_or(kernel, "max_slots_used", -1);
 }
 
 /* The chosen cells' timelines from events.jsonl, read once per kernel
@@ -179,6 +180,7 @@ static int copy_of(const struct timeline *from, struct timeline *to, const char 
 	memcpy(to->points, from->points, from->n * sizeof *to->points);
 	to->n = from->n;
 	to->calls = from->n ? from->points[from->n - 1].number : -1;
+	to->max_slots = -1;
 	to->from = name;
 	return 0;
 }
@@ -187,6 +189,7 @@ void timeline_get(const struct run *run, const struct acell *cell, struct timeli
 {
 	memset(tl, 0, sizeof *tl);
 	tl->calls = -1;
+	tl->max_slots = -1;
 	if (cell->clues & CLUE_TIMELINE) {
 		json_t *full = acell_json(run, cell);
 		from_cell(full, tl);

@@ -59,6 +59,7 @@ rm "$work/k/events.jsonl"
 "$ANALYZE" -q --cell "$id" --markdown "$work/c.md" --html "$work/c.html" "$fixtures/debian12-6.1.json" "$work/k" ||
   fail "analyze exited $?"
 grep -q ">64 calls from kernel.timeline (the first 64 of $calls)<" "$work/c.html" || fail "the cut timeline is not said to be cut"
+grep -q '>later calls: up to 256</text>' "$work/c.html" || fail "the cut plot does not show where the later calls took the pipe"
 grep -q "the first 64 of the $calls the probes counted" "$work/c.md" ||
   [ "$(tr '\n' ' ' <"$work/c.md" | grep -c "the first 64 of the $calls the probes counted")" -eq 1 ] ||
   fail "the markdown does not say the timeline is cut"
