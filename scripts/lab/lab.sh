@@ -172,7 +172,9 @@ for ((i = 0; i < n; i++)); do
   spec[i]=${kernels[i]} failed[i]="" label[i]="" pid[i]="" btf_src[i]=""
   case "${spec[i]}" in
     *:btf=*) btf_src[i]=${spec[i]##*:btf=} spec[i]=${spec[i]%:btf=*}
-             [ -n "${btf_src[i]}" ] || lab_usage_error "${kernels[i]}: btf= needs a file" ;;
+             [ -n "${btf_src[i]}" ] || lab_usage_error "${kernels[i]}: btf= needs a file"
+             # The shell expands ~ only at the start of the whole word.
+             btf_src[i]=${btf_src[i]/#\~\//$HOME/} ;;
   esac
   mkdir -p "$work/k$i"
   if [ "${spec[i]}" = host ]; then
