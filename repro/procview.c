@@ -134,8 +134,13 @@ int procview_read(pid_t pid, pid_t tid, bool want_stack, struct thread_view *vie
 		long nr;
 		if (strncmp(text, "running", 7) == 0)
 			view->syscall_nr = SYSCALL_RUNNING;
-		else if (sscanf(text, "%ld", &nr) == 1)
+		else if (sscanf(text, "%ld", &nr) == 1) {
 			view->syscall_nr = nr;
+			unsigned long *a = view->args;
+			int n = sscanf(text, "%*d %lx %lx %lx %lx %lx %lx", &a[0], &a[1], &a[2],
+				       &a[3], &a[4], &a[5]);
+			view->nargs = n > 0 ? n : 0;
+		}
 	}
 
 	view->cpu_known = procview_cpu_ns(pid, tid, &view->cpu_ns);

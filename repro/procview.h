@@ -14,6 +14,11 @@ struct thread_view {
 	char state;	 /* R, S, D, T, Z…; '?' when unreadable */
 	char wchan[64]; /* "" when the kernel hides it ("0") */
 	long syscall_nr;
+	/* The six arguments /proc/.../syscall shows for a thread asleep in a
+	 * call (the fds of a splice, the epoll fd of a wait); nargs 0 when the
+	 * thread was running or the file was unreadable. */
+	unsigned long args[6];
+	int nargs;
 	uint64_t cpu_ns;
 	bool cpu_known;
 	char *stack;	/* frames, one per line without addresses; NULL when unread */

@@ -1,0 +1,149 @@
+/* splicelab-doctor PID: why a live relay is stuck, from the kernel's view
+ * of it, without stopping or tracing it. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagnosis.h"
+#include "report.h"
+#include "version.h"
+
+enum { EXIT_USAGE = 64, EXIT_GONE = 69, EXIT_INTERNAL = 70 };
+#define WINDOW_DEFAULT_MS 200
+#define WINDOW_MAX_MS 60000
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: splicelab-doctor [options] PID\n"
+		"\n"
+		"Says why the process PID moves no bytes through splice(2), from what the kernel\n"
+		"shows of it in /proc, without stopping or tracing it: every thread's state,\n"
+		"wchan, syscall (with its arguments) and kernel stack; for each thread in\n"
+		"splice, or in poll/epoll_wait in a process that holds pipes, the two ends\n"
+		"(TCP sockets: queues and addresses from /proc/PID/net/tcp{,6}; pipes: size and\n"
+		"bytes, from FIONREAD and F_GETPIPE_SZ on a read-only non-blocking open of\n"
+		"/proc/PID/fd/N, from which nothing is read). It samples twice, --window apart,\n"
+		"to see progress and CPU, and reads the Go build information of the binary.\n"
+		"\n"
+		"Verdicts, per thread and for the process (its worst thread):\n"
+		"  blocked in splice    asleep inside splice all window while bytes wait\n"
+		"  stalled waiting for readiness with data queued\n"
+		"                       asleep in poll/epoll all window, bytes wait on a socket\n"
+		"                       it watches that no thread splices from\n"
+		"  spinning on EAGAIN   CPU burns in splice, never sleeps, no queue moves\n"
+		"  making progress      queues changed, or the thread woke, in the window\n"
+		"  idle, nothing queued in splice or a wait, nothing pending\n"
+		"  not in splice        nothing to do with splice\n"
+		"\n"
+		"Options:\n"
+		"  -w, --window MS   time between the two samples [%d]\n"
+		"  -j, --json        print the diagnosis as JSON (schema splicelab.doctor/1,\n"
+		"                    docs/schema.md) instead of the table\n"
+		"  -a, --all         the table lists every thread, not only splice ones\n"
+		"  -V, --version     print the version and exit\n"
+		"  -h, --help        print this help and exit\n"
+		"\n"
+		"Without root it reads what it may (a process of your own: no kernel stack on\n"
+		"most kernels), says what it could not read, and judges from the rest.\n"
+		"\n"
+		"Exit status: 0 the diagnosis was printed (whatever the verdict); 64 bad usage,\n"
+		"or PID not a number, not a process, or not yours (one line on stderr);\n"
+		"69 the process ended during the look; 70 internal error.\n",
+		WINDOW_DEFAULT_MS);
+}
+
+static int parse_number(const char *text, long min, long max, long *value)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < min || v > max)
+		return -1;
+	*value = v;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"window", required_argument, NULL, 'w'}, {"json", no_argument, NULL, 'j'},
+		{"all", no_argument, NULL, 'a'},	  {"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	};
+	long window = WINDOW_DEFAULT_MS;
+	bool json = false, all = false;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "w:jaVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (parse_number(optarg, 1, WINDOW_MAX_MS, &window) != 0) {
+				fprintf(stderr,
+					"splicelab-doctor: --window wants milliseconds, 1 to %d: '%s'\n",
+					WINDOW_MAX_MS, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'a':
+			all = true;
+			break;
+		case 'V':
+			printf("splicelab-doctor %s (%s)\n", splicelab_version, splicelab_commit);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			fprintf(stderr, "splicelab-doctor: unknown option '%s' (see --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "splicelab-doctor: one PID wanted (see --help)\n");
+		return EXIT_USAGE;
+	}
+	long pid;
+	if (parse_number(argv[optind], 1, 0x3fffffff, &pid) != 0) {
+		fprintf(stderr, "splicelab-doctor: not a PID: '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	char why[256];
+	if (diagnosis_check_pid((pid_t)pid, why, sizeof why) != 0) {
+		fprintf(stderr, "splicelab-doctor: %s\n", why);
+		return EXIT_USAGE;
+	}
+	struct diagnosis d;
+	int rc = diagnosis_run((pid_t)pid, (unsigned)window, &d);
+	if (rc == ESRCH) {
+		fprintf(stderr, "splicelab-doctor: process %ld ended during the look\n", pid);
+		diagnosis_free(&d);
+		return EXIT_GONE;
+	}
+	if (rc) {
+		fprintf(stderr, "splicelab-doctor: %s\n", strerror(rc));
+		diagnosis_free(&d);
+		return EXIT_INTERNAL;
+	}
+	if (json) {
+		json_t *o = doctor_json(&d);
+		if (!o || json_dumpf(o, stdout, JSON_INDENT(2)) != 0) {
+			json_decref(o);
+			diagnosis_free(&d);
+			return EXIT_INTERNAL;
+		}
+		putchar('\n');
+		json_decref(o);
+	} else {
+		doctor_table(&d, all, stdout);
+	}
+	diagnosis_free(&d);
+	return fflush(stdout) == 0 ? 0 : EXIT_INTERNAL;
+}
