@@ -132,14 +132,20 @@ static void resolve_end(const struct diagnosis *d, int fd, struct end_view *end)
 	}
 }
 
-static bool end_pending(const struct end_view *e, bool as_source)
+/* Bytes wait at this end: a socket's receive queue (a listener's is its
+ * accept backlog, not bytes), or a pipe's content. A pipe's fullness is not
+ * knowable from outside: slots hold up to a page each from a pipe write
+ * but whole socket fragments from a splice. */
+static bool end_pending(const struct end_view *e)
 {
 	if (e->sock[1])
 		return e->sock[1]->state != TCP_LISTEN_STATE && e->sock[1]->rx_queue > 0;
-	if (e->pipe && e->pipe->bytes[1] >= 0)
-		return as_source ? e->pipe->bytes[1] > 0
-				 : e->pipe->size > 0 && e->pipe->bytes[1] >= e->pipe->size;
-	return false;
+	return e->pipe && e->pipe->bytes[1] > 0;
+}
+
+static int64_t end_queued(const struct end_view *e)
+{
+	return e->sock[1] && e->sock[1]->state != TCP_LISTEN_STATE ? e->sock[1]->rx_queue : 0;
 }
 
 static bool end_moved(const struct end_view *e)
@@ -266,13 +272,29 @@ static void fmt_end(const struct end_view *e, char *buf, size_t len)
 	else if (e->kind == END_SOCKET)
 		snprintf(buf, len, "socket fd %d (not TCP, or not in this net namespace)", e->fd);
 	else if (e->kind == END_PIPE && e->pipe && e->pipe->size > 0)
-		snprintf(buf, len, "pipe fd %d (%lld of %lld bytes%s)", e->fd,
+		snprintf(buf, len, "pipe fd %d (%lld bytes in, size %lld = %lld slot%s)", e->fd,
 			 (long long)e->pipe->bytes[1], (long long)e->pipe->size,
-			 e->pipe->size <= 4096 ? ", 1 slot" : "");
+			 (long long)(e->pipe->size / 4096), e->pipe->size <= 4096 ? "" : "s");
 	else if (e->kind == END_PIPE)
 		snprintf(buf, len, "pipe fd %d (unmeasured)", e->fd);
 	else
 		snprintf(buf, len, "fd %d", e->fd);
+}
+
+/* Whether bytes wait anywhere in the process, and whether any of its
+ * queues changed between the samples. */
+static void process_queues(const struct diagnosis *d, bool *pending, bool *moved,
+			   int64_t *queued)
+{
+	*pending = *moved = false;
+	*queued = 0;
+	for (size_t i = 0; i < d->fds.n; i++) {
+		struct end_view e;
+		resolve_end(d, d->fds.ends[i].fd, &e);
+		*pending |= end_pending(&e);
+		*moved |= end_moved(&e);
+		*queued += end_queued(&e);
+	}
 }
 
 static void judge_thread(const struct diagnosis *d, struct doctor_thread *t)
@@ -290,17 +312,20 @@ static void judge_thread(const struct diagnosis *d, struct doctor_thread *t)
 		.cpu_known = v0->cpu_known && v1->cpu_known,
 		.cpu_ns = v1->cpu_ns > v0->cpu_ns ? v1->cpu_ns - v0->cpu_ns : 0,
 		.woke = t->woke,
+		.running_both = v0->syscall_nr == SYSCALL_RUNNING && v1->syscall_nr == SYSCALL_RUNNING,
 	};
+	int64_t process_queued;
+	process_queues(d, &e.process_pending, &e.process_moved, &process_queued);
 	e.pipe_wait = d->npipes > 0 && (names_pipe_wait(v1->wchan) || names_pipe_wait(v1->stack));
 	char in[200] = "", out[200] = "";
 	if (t->splice_seen) {
-		e.pending = end_pending(&t->in, true) || end_pending(&t->out, false);
+		e.pending = end_pending(&t->in) || end_pending(&t->out);
 		e.progress = end_moved(&t->in) || end_moved(&t->out);
 		fmt_end(&t->in, in, sizeof in);
 		fmt_end(&t->out, out, sizeof out);
 	} else if (e.wait_both) {
 		for (int i = 0; i < t->nwatched; i++) {
-			e.pending |= end_pending(&t->watched[i], true);
+			e.pending |= end_pending(&t->watched[i]);
 			e.progress |= end_moved(&t->watched[i]);
 		}
 	}
@@ -338,6 +363,14 @@ static void judge_thread(const struct diagnosis *d, struct doctor_thread *t)
 				   : "nothing waits on the sockets it watches");
 		break;
 	case DV_SPINNING:
+		if (!t->splice_seen) {
+			snprintf(t->note, sizeof t->note,
+				 "on a CPU at every look (%.0f ms of CPU in %.0f ms, never slept) while "
+				 "%lld bytes wait on the process's sockets and none of its queues moved "
+				 "(a running thread shows no syscall: the retried call is inferred)",
+				 cpu_ms, window_ms, (long long)process_queued);
+			break;
+		}
 		snprintf(t->note, sizeof t->note,
 			 "used %.0f ms of CPU in %.0f ms inside splice(%s -> %s, flags %s) and "
 			 "never slept, while no queue moved",
@@ -405,8 +438,14 @@ static void judge_process(struct diagnosis *d)
 		const struct doctor_thread *t = &d->threads[i];
 		if (t->verdict != d->verdict)
 			continue;
-		if (t->in.sock[1])
-			queued += t->in.sock[1]->rx_queue;
+		queued += end_queued(&t->in);
+		for (int w = 0; w < t->nwatched; w++)
+			queued += end_queued(&t->watched[w]);
+	}
+	if (d->verdict == DV_SPINNING && queued == 0) {
+		/* A spinner on a CPU shows no syscall: the process's queues stand in. */
+		bool pending, moved;
+		process_queues(d, &pending, &moved, &queued);
 	}
 	for (size_t i = 0; i < d->npipes; i++) {
 		if (d->pipes[i].size > 0)
@@ -415,8 +454,8 @@ static void judge_process(struct diagnosis *d)
 			one_slot++;
 	}
 	snprintf(d->note, sizeof d->note,
-		 "%zu of %zu threads %s (e.g. thread %d: %s); %lld bytes queued on their source "
-		 "sockets; %zu pipes, %zu measured, %zu of them 1-slot (4096 bytes)",
+		 "%zu of %zu threads %s (e.g. thread %d: %s); %lld bytes queued on the sockets "
+		 "they read; %zu pipes, %zu measured, %zu of them 1-slot (4096 bytes)",
 		 d->counts[d->verdict], d->nthreads, doctor_verdict_name(d->verdict), (int)worst->tid,
 		 worst->note, (long long)queued, d->npipes, measured, one_slot);
 }

@@ -188,12 +188,14 @@ json_t *doctor_json(const struct diagnosis *d)
 	json_t *sockets = json_array();
 	for (size_t i = 0; i < d->tcp[1].n; i++) {
 		const struct tcp_sock *s = &d->tcp[1].socks[i];
-		json_array_append_new(sockets,
-				      json_pack("{s:I, s:s, s:s, s:i, s:I, s:I}", "inode",
-						(json_int_t)s->inode, "local", s->local, "remote",
-						s->remote, "state", s->state, "rx_queue",
-						(json_int_t)s->rx_queue, "tx_queue",
-						(json_int_t)s->tx_queue));
+		const struct tcp_sock *first = tcp_table_find(&d->tcp[0], s->inode);
+		json_t *o = json_pack("{s:I, s:s, s:s, s:i, s:I, s:I}", "inode", (json_int_t)s->inode,
+				      "local", s->local, "remote", s->remote, "state", s->state,
+				      "rx_queue", (json_int_t)s->rx_queue, "tx_queue",
+				      (json_int_t)s->tx_queue);
+		json_object_set_new(o, "rx_queue_first", first ? json_integer(first->rx_queue) : json_null());
+		json_object_set_new(o, "tx_queue_first", first ? json_integer(first->tx_queue) : json_null());
+		json_array_append_new(sockets, o);
 	}
 	json_t *o = json_pack("{s:s, s:{s:s, s:s, s:s}, s:i, s:i, s:s, s:i, s:f, s:f}", "schema",
 			      "splicelab.doctor/1", "tool", "name", "splicelab-doctor", "version",

@@ -40,6 +40,15 @@ enum doctor_verdict verdict_classify(const struct thread_evidence *e)
 	if (verdict_burned(e) && in_splice)
 		/* A retry loop: CPU burns, nothing moves, it never sleeps. */
 		return e->progress || e->woke > 0 ? DV_PROGRESS : DV_SPINNING;
+	/* Runnable at both samples and never asleep in between: a loop, however
+	 * little CPU a busy machine gave it (at least 5 ms). */
+	bool never_slept = e->running_both && e->woke == 0 && e->cpu_known && e->cpu_ns >= 5000000;
+	if ((verdict_burned(e) || never_slept) && e->running_both && e->process_has_pipes && e->woke == 0 &&
+	    e->process_pending && !e->process_moved)
+		/* Always on a CPU, never asleep, and nothing moves anywhere in
+		 * the process while bytes wait: a retry loop (what it retries is
+		 * not visible: the kernel shows no syscall of a running thread). */
+		return DV_SPINNING;
 	bool in_splice_all_window = e->splice_both || (!e->syscall_known && e->pipe_wait);
 	if (in_splice_all_window && slept_through(e) && !e->progress)
 		return e->pending ? DV_BLOCKED : DV_IDLE;

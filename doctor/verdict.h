@@ -35,6 +35,11 @@ struct thread_evidence {
 	int64_t woke;	 /* voluntary context switches in the window, -1 unknown */
 	bool pending;	 /* bytes wait in the thread's ends (or its watched sockets) */
 	bool progress;	 /* the ends' queue levels changed between the samples */
+	/* A thread on a CPU at both samples shows no syscall ("running"):
+	 * then only the whole process's ends can speak for it. */
+	bool running_both;
+	bool process_pending; /* bytes wait in any of its sockets or pipes */
+	bool process_moved;   /* any of them changed between the samples */
 };
 
 enum doctor_verdict verdict_classify(const struct thread_evidence *e);
