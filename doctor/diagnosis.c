@@ -323,6 +323,11 @@ static void judge_thread(const struct diagnosis *d, struct doctor_thread *t)
 		e.progress = end_moved(&t->in) || end_moved(&t->out);
 		fmt_end(&t->in, in, sizeof in);
 		fmt_end(&t->out, out, sizeof out);
+	} else if (!e.syscall_known && e.pipe_wait) {
+		/* Syscall hidden (ptrace rules stricter than for fds, e.g. Yama):
+		 * the ends are unknown, the process's queues speak for them. */
+		e.pending = e.process_pending;
+		e.progress = e.process_moved;
 	} else if (e.wait_both) {
 		for (int i = 0; i < t->nwatched; i++) {
 			e.pending |= end_pending(&t->watched[i]);
@@ -339,12 +344,20 @@ static void judge_thread(const struct diagnosis *d, struct doctor_thread *t)
 	syscall_label(v1->syscall_nr, syscall, sizeof syscall);
 	const char *wchan = v1->wchan[0] ? v1->wchan : "hidden";
 	bool asleep_in_splice = (t->verdict == DV_BLOCKED || t->verdict == DV_IDLE) &&
-				(t->splice_seen || e.pipe_wait);
+				(t->splice_seen || (!e.syscall_known && e.pipe_wait));
+	if (asleep_in_splice && !t->splice_seen) {
+		snprintf(t->note, sizeof t->note,
+			 "asleep in a pipe wait (wchan %s) for the whole %.0f ms (state %c, %.1f ms "
+			 "CPU%s): inside splice, inferred (its syscall is unreadable); %lld bytes wait "
+			 "on the process's sockets and none of its queues moved",
+			 wchan, window_ms, v1->state, cpu_ms, woke, (long long)process_queued);
+		return;
+	}
 	if (asleep_in_splice) {
 			snprintf(t->note, sizeof t->note,
 				 "asleep in splice(%s -> %s, len %lu, flags %s) for the whole %.0f ms "
 				 "(state %c, wchan %s, %.1f ms CPU%s)",
-				 t->splice_seen ? in : "?", t->splice_seen ? out : "?", t->splice_len,
+				 in, out, t->splice_len,
 				 (t->splice_flags & SPLICE_F_NONBLOCK_BIT) ? "NONBLOCK"
 				 : t->splice_flags			   ? "without NONBLOCK"
 									   : "0",
@@ -442,8 +455,9 @@ static void judge_process(struct diagnosis *d)
 		for (int w = 0; w < t->nwatched; w++)
 			queued += end_queued(&t->watched[w]);
 	}
-	if (d->verdict == DV_SPINNING && queued == 0) {
-		/* A spinner on a CPU shows no syscall: the process's queues stand in. */
+	if ((d->verdict == DV_SPINNING || d->verdict == DV_BLOCKED) && queued == 0) {
+		/* A spinner on a CPU shows no syscall, nor does a hidden one: the
+		 * process's queues stand in. */
 		bool pending, moved;
 		process_queues(d, &pending, &moved, &queued);
 	}
