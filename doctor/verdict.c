@@ -49,6 +49,10 @@ enum doctor_verdict verdict_classify(const struct thread_evidence *e)
 		 * the process while bytes wait: a retry loop (what it retries is
 		 * not visible: the kernel shows no syscall of a running thread). */
 		return DV_SPINNING;
+	if ((verdict_burned(e) || never_slept) && e->running_both && e->process_has_pipes &&
+	    e->process_moved)
+		/* Always on a CPU while the relay's queues move: busy, and working. */
+		return DV_PROGRESS;
 	bool in_splice_all_window = e->splice_both || (!e->syscall_known && e->pipe_wait);
 	if (in_splice_all_window && slept_through(e) && !e->progress)
 		return e->pending ? DV_BLOCKED : DV_IDLE;
