@@ -481,10 +481,15 @@ static void sample_threads(struct diagnosis *d, int sample)
 		struct thread_view *v = &t->view[sample];
 		/* The stack only where it can matter, at the second sample. */
 		bool want_stack = sample == 1 && relevant(&t->view[0]);
-		if (procview_read(d->pid, t->tid, want_stack, v) < 0) {
+		int rc = want_stack ? procview_read(d->pid, t->tid, true, v)
+				    : procview_read_brief(d->pid, t->tid, v);
+		if (rc < 0) {
 			v->state = '?';
 			continue;
 		}
+		/* CPU for the threads that can be in the story (one more read). */
+		if (sample == 0 && relevant(v))
+			v->cpu_known = procview_cpu_ns(d->pid, t->tid, &v->cpu_ns);
 		if (sample == 1 && !want_stack && relevant(v)) {
 			procview_free(v);
 			want_stack = procview_read(d->pid, t->tid, true, v) == 0;

@@ -8,6 +8,7 @@ DOCTOR_LIB_OBJS := $(filter-out $(BUILD)/obj/doctor/main.o,$(DOCTOR_OBJS))
 DOCTOR_SHARED := $(BUILD)/obj/repro/procview.o $(BUILD)/obj/repro/version.o
 
 TOOLS        += $(BUILD)/splicelab-doctor
+BENCH_SCRIPTS += scripts/bench-doctor.sh
 STATIC_TOOLS += $(BUILD)/static/splicelab-doctor
 
 $(BUILD)/obj/doctor/%.o: doctor/%.c $(wildcard doctor/*.h) repro/procview.h repro/version.h | $(DEPS_STAMP)

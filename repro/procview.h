@@ -28,6 +28,9 @@ struct thread_view {
 /* Fills view for tid of process pid. want_stack reads the kernel stack too
  * (root only on most kernels). Returns -1 when the thread is gone. */
 int procview_read(pid_t pid, pid_t tid, bool want_stack, struct thread_view *view);
+/* State and syscall only (cpu_known false, wchan ""): a third of the
+ * reads, for a look at every thread of a big process. */
+int procview_read_brief(pid_t pid, pid_t tid, struct thread_view *view);
 void procview_free(struct thread_view *view);
 
 /* Reads from root instead of /proc: recorded snapshots in tests. */

@@ -5,11 +5,14 @@
  *   doctor-fixture stalled   SPLICE_F_NONBLOCK until EAGAIN, then an
  *                            edge-triggered epoll wait for data already there
  *   doctor-fixture progress  a paced stream socket->pipe->/dev/null
+ *   doctor-fixture blocked N as blocked, with N-1 more threads asleep in
+ *                            pause (the doctor's cost on a big process)
  * A child process sends (so the relay's process holds only the relay's
  * ends). It prints "ready" once set up, and ends by itself after 60 s. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +68,28 @@ static int connected_pair(int *client)
 	return fd;
 }
 
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* Idle threads with small stacks, so a thousand cost a few MB. */
+static void start_sleepers(long n)
+{
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (long i = 0; i < n; i++) {
+		pthread_t t;
+		if (pthread_create(&t, &attr, sleeper, NULL))
+			die("pthread_create");
+	}
+	pthread_attr_destroy(&attr);
+}
+
 static void ready(void)
 {
 	printf("ready %d\n", (int)getpid());
@@ -76,7 +101,7 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	int paced = strcmp(mode, "progress") == 0;
 	if (!paced && strcmp(mode, "blocked") && strcmp(mode, "spin") && strcmp(mode, "stalled")) {
-		fprintf(stderr, "usage: doctor-fixture blocked|spin|stalled|progress\n");
+		fprintf(stderr, "usage: doctor-fixture blocked [THREADS]|spin|stalled|progress\n");
 		return 64;
 	}
 	alarm(LIFETIME_S);
@@ -116,6 +141,8 @@ int main(int argc, char **argv)
 			}
 		}
 	} else if (strcmp(mode, "blocked") == 0) {
+		long threads = argc > 2 ? atol(argv[2]) : 1;
+		start_sleepers(threads > 1 ? threads - 1 : 0);
 		ready();
 		/* Fills the pipe, then sleeps in the kernel: nobody reads it. */
 		for (;;)
