@@ -35,6 +35,7 @@ echo "root:x:0:0:root:/:/bin/sh" >/etc/passwd
 echo "lab:x:1000:1000:lab:/tmp:/bin/sh" >>/etc/passwd
 printf "root:x:0:\nlab:x:1000:\n" >/etc/group
 chmod 777 /tmp/lab
+echo "yama ptrace_scope: $(cat /proc/sys/kernel/yama/ptrace_scope 2>&1)"
 mload sink 127.0.0.1:20001 >sink.log 2>&1 &
 run() {
   su -s /bin/sh lab -c "exec proxy-$1 127.0.0.1:$2 127.0.0.1:20001" >proxy-$1.log 2>&1 &
