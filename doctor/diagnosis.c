@@ -68,8 +68,12 @@ static pid_t *list_tasks(pid_t pid, size_t *n)
 		return NULL;
 	size_t cap = 64;
 	pid_t *tids = malloc(cap * sizeof *tids);
+	if (!tids) {
+		closedir(dir);
+		return NULL;
+	}
 	const struct dirent *de;
-	while (tids && (de = readdir(dir))) {
+	while ((de = readdir(dir))) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
 		if (*n == cap) {

@@ -4,6 +4,7 @@
 # not a number, one that is not ours (as nobody: a root process), no PID,
 # two PIDs, an unknown option, a bad --window. --help documents every
 # option and the exit codes.
+# shellcheck source=tests/host/doctor_lib.sh
 . "$(dirname "$0")/doctor_lib.sh"
 
 refused() { # refused WHAT REGEX ARGS...: exit 64, one line matching REGEX

@@ -81,7 +81,7 @@ static void start_sleepers(long n)
 {
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 * 1024);
+	pthread_attr_setstacksize(&attr, (size_t)64 * 1024);
 	for (long i = 0; i < n; i++) {
 		pthread_t t;
 		if (pthread_create(&t, &attr, sleeper, NULL))
@@ -100,7 +100,8 @@ int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "";
 	int paced = strcmp(mode, "progress") == 0;
-	if (!paced && strcmp(mode, "blocked") && strcmp(mode, "spin") && strcmp(mode, "stalled")) {
+	if (!paced && strcmp(mode, "blocked") != 0 && strcmp(mode, "spin") != 0 &&
+	    strcmp(mode, "stalled") != 0) {
 		fprintf(stderr, "usage: doctor-fixture blocked [THREADS]|spin|stalled|progress\n");
 		return 64;
 	}

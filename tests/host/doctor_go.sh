@@ -5,6 +5,7 @@
 # module path (checked against the file's own bytes), says whether that
 # Go's io.Copy splices without SPLICE_F_NONBLOCK (1.21.1: yes, with the
 # fix; 1.19.8 and 1.21.5: no), and on this kernel nothing is blocked.
+# shellcheck source=tests/host/doctor_lib.sh
 . "$(dirname "$0")/doctor_lib.sh"
 peers=$top/../shared/peers
 [ -x "$peers/proxy-go1.21.1" ] || skip "no real Go proxies beside this checkout (../shared/peers)"

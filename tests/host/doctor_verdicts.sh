@@ -8,6 +8,7 @@
 #   stalled   EAGAIN then an edge-triggered epoll_wait: asleep, bytes queued
 #   progress  a paced stream socket->pipe->/dev/null: moving
 #   sleep     not a relay: not in splice
+# shellcheck source=tests/host/doctor_lib.sh
 . "$(dirname "$0")/doctor_lib.sh"
 
 check_blocked() { # FILE WHO

@@ -30,6 +30,7 @@ done
 # busybox su (run by root: no password) runs the proxy as it.
 # run VERSION PORT: the proxy under load, the doctor twice after 12 s,
 # mload's count at 20 s, then the proxy killed (freeing its user's pipes).
+# shellcheck disable=SC2016 # expanded by the guest's shell
 guest='
 echo "root:x:0:0:root:/:/bin/sh" >/etc/passwd
 echo "lab:x:1000:1000:lab:/tmp:/bin/sh" >>/etc/passwd

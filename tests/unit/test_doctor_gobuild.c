@@ -12,7 +12,9 @@
 static size_t make_section(unsigned char *buf, const char *version, const char *info, int flags)
 {
 	memset(buf, 0, 32);
-	memcpy(buf, "\xff Go buildinf:", 14);
+	static const unsigned char magic[14] = {0xff, ' ', 'G', 'o', ' ', 'b', 'u', 'i',
+						'l', 'd', 'i', 'n', 'f', ':'};
+	memcpy(buf, magic, sizeof magic);
 	buf[14] = 8;
 	buf[15] = (unsigned char)flags;
 	size_t used = 32;
