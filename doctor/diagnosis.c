@@ -66,23 +66,16 @@ static pid_t *list_tasks(pid_t pid, size_t *n)
 	DIR *dir = opendir(path);
 	if (!dir)
 		return NULL;
-	size_t cap = 64;
-	pid_t *tids = malloc(cap * sizeof *tids);
-	if (!tids) {
-		closedir(dir);
-		return NULL;
-	}
+	size_t cap = 0;
+	pid_t *tids = NULL;
 	const struct dirent *de;
 	while ((de = readdir(dir))) {
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		if (*n == cap) {
-			cap *= 2;
-			pid_t *grown = realloc(tids, cap * sizeof *grown);
-			if (!grown)
-				break;
-			tids = grown;
-		}
+		pid_t *room = array_room(tids, *n, &cap, sizeof *room);
+		if (!room)
+			break;
+		tids = room;
 		tids[(*n)++] = (pid_t)atoi(de->d_name);
 	}
 	closedir(dir);
@@ -201,20 +194,11 @@ static void take_splice_args(struct doctor_thread *t, const struct thread_view *
 /* A burner neither sample caught in splice: look again, back to back. */
 static void extra_looks(pid_t pid, struct doctor_thread *t)
 {
-	char path[96], text[256];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/syscall", (int)pid, (int)t->tid);
 	for (int i = 0; i < EXTRA_LOOKS && !t->splice_seen; i++) {
-		FILE *f = fopen(path, "re");
-		if (!f)
+		struct thread_view v;
+		if (procview_read_brief(pid, t->tid, &v) < 0)
 			return;
-		struct thread_view v = {.syscall_nr = SYSCALL_UNKNOWN};
-		if (fgets(text, sizeof text, f) &&
-		    sscanf(text, "%ld %lx %lx %lx %lx %lx %lx", &v.syscall_nr, &v.args[0], &v.args[1],
-			   &v.args[2], &v.args[3], &v.args[4], &v.args[5]) == 7) {
-			v.nargs = 6;
-			take_splice_args(t, &v, 2);
-		}
-		fclose(f);
+		take_splice_args(t, &v, 2);
 	}
 }
 

@@ -11,6 +11,17 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+void *array_room(void *items, size_t n, size_t *cap, size_t size)
+{
+	if (n < *cap)
+		return items;
+	size_t grown_cap = *cap ? *cap * 2 : 64;
+	void *grown = realloc(items, grown_cap * size);
+	if (grown)
+		*cap = grown_cap;
+	return grown;
+}
+
 static int compare_fd(const void *a, const void *b)
 {
 	const struct fd_end *x = a, *y = b;
@@ -64,13 +75,10 @@ void fd_table_read(pid_t pid, struct fd_table *table)
 		else
 			continue; /* files, epoll, eventfd: not a splice end */
 		read_fd_flags(pid, &end);
-		if (table->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct fd_end *grown = realloc(table->ends, cap * sizeof *grown);
-			if (!grown)
-				break;
-			table->ends = grown;
-		}
+		struct fd_end *room = array_room(table->ends, table->n, &cap, sizeof *room);
+		if (!room)
+			break;
+		table->ends = room;
 		table->ends[table->n++] = end;
 	}
 	closedir(dir);
@@ -162,13 +170,10 @@ void tcp_table_read(pid_t pid, const struct fd_table *fds, struct tcp_table *tab
 			if (!tcp_line_parse(line, &sock) || !sock.inode ||
 			    !process_has_socket(fds, sock.inode))
 				continue;
-			if (table->n == cap) {
-				cap = cap ? cap * 2 : 64;
-				struct tcp_sock *grown = realloc(table->socks, cap * sizeof *grown);
-				if (!grown)
-					break;
-				table->socks = grown;
-			}
+			struct tcp_sock *room = array_room(table->socks, table->n, &cap, sizeof *room);
+			if (!room)
+				break;
+			table->socks = room;
 			table->socks[table->n++] = sock;
 		}
 		fclose(in);

@@ -6,10 +6,15 @@
 #define SPLICELAB_DOCTOR_ENDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 enum end_kind { END_OTHER, END_SOCKET, END_PIPE };
+
+/* items with room for one more than n (doubling *cap, 64 at first): the
+ * same pointer, a grown one, or NULL (items untouched) when out of memory. */
+void *array_room(void *items, size_t n, size_t *cap, size_t size);
 
 struct fd_end {
 	int fd;
