@@ -6,14 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "diagnosis.h"
+#include "probe_run.h"
 #include "report.h"
 #include "version.h"
 
 enum { EXIT_USAGE = 64, EXIT_GONE = 69, EXIT_INTERNAL = 70 };
 #define WINDOW_DEFAULT_MS 200
 #define WINDOW_MAX_MS 60000
+#define PROBE_MAX_S 600
 
 static void usage(FILE *out)
 {
@@ -44,6 +47,13 @@ static void usage(FILE *out)
 		"  -j, --json        print the diagnosis as JSON (schema splicelab.doctor/1,\n"
 		"                    docs/schema.md) instead of the table\n"
 		"  -a, --all         the table lists every thread, not only splice ones\n"
+		"  -p, --probe S     after the look, attach splicelab-probe (beside this binary,\n"
+		"                    else on PATH) to PID for S seconds (1-%d) and add what it\n"
+		"                    saw: calls per kernel function, occupancy in slots, the\n"
+		"                    first splice_to_pipe calls (root; where probes can run;\n"
+		"                    a thread already asleep in splice makes no new call)\n"
+		"      --probe-btf FILE  the kernel's BTF for the probes, for kernels without\n"
+		"                    their own (CentOS 7, most 4.x)\n"
 		"  -V, --version     print the version and exit\n"
 		"  -h, --help        print this help and exit\n"
 		"\n"
@@ -52,8 +62,9 @@ static void usage(FILE *out)
 		"\n"
 		"Exit status: 0 the diagnosis was printed (whatever the verdict); 64 bad usage,\n"
 		"or PID not a number, not a process, or not yours (one line on stderr);\n"
-		"69 the process ended during the look; 70 internal error.\n",
-		WINDOW_DEFAULT_MS);
+		"69 the process ended during the look; 70 internal error. Probes that cannot\n"
+		"run are reported in the output (probe.status \"refused\"), not in the status.\n",
+		WINDOW_DEFAULT_MS, PROBE_MAX_S);
 }
 
 static int parse_number(const char *text, long min, long max, long *value)
@@ -72,13 +83,16 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{"window", required_argument, NULL, 'w'}, {"json", no_argument, NULL, 'j'},
 		{"all", no_argument, NULL, 'a'},	  {"version", no_argument, NULL, 'V'},
+		{"probe", required_argument, NULL, 'p'},  {"probe-btf", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
 	};
 	long window = WINDOW_DEFAULT_MS;
+	long probe_s = 0;
+	const char *probe_btf = NULL;
 	bool json = false, all = false;
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "w:jaVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:jap:Vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			if (parse_number(optarg, 1, WINDOW_MAX_MS, &window) != 0) {
@@ -93,6 +107,21 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			all = true;
+			break;
+		case 'p':
+			if (parse_number(optarg, 1, PROBE_MAX_S, &probe_s) != 0) {
+				fprintf(stderr, "splicelab-doctor: --probe wants seconds, 1 to %d: '%s'\n",
+					PROBE_MAX_S, optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'B':
+			if (access(optarg, R_OK) != 0) {
+				fprintf(stderr, "splicelab-doctor: --probe-btf %s: %s\n", optarg,
+					strerror(errno));
+				return EXIT_USAGE;
+			}
+			probe_btf = optarg;
 			break;
 		case 'V':
 			printf("splicelab-doctor %s (%s)\n", splicelab_version, splicelab_commit);
@@ -132,8 +161,11 @@ int main(int argc, char **argv)
 		diagnosis_free(&d);
 		return EXIT_INTERNAL;
 	}
+	json_t *probe = probe_s ? probe_run((pid_t)pid, (unsigned)probe_s, probe_btf) : NULL;
 	if (json) {
 		json_t *o = doctor_json(&d);
+		if (o && probe)
+			json_object_set(o, "probe", probe);
 		if (!o || json_dumpf(o, stdout, JSON_INDENT(2)) != 0) {
 			json_decref(o);
 			diagnosis_free(&d);
@@ -143,7 +175,10 @@ int main(int argc, char **argv)
 		json_decref(o);
 	} else {
 		doctor_table(&d, all, stdout);
+		if (probe)
+			doctor_table_probe(probe, stdout);
 	}
+	json_decref(probe);
 	diagnosis_free(&d);
 	return fflush(stdout) == 0 ? 0 : EXIT_INTERNAL;
 }

@@ -276,3 +276,25 @@ void doctor_table(const struct diagnosis *d, bool all, FILE *out)
 	if (hidden)
 		fprintf(out, "(%zu threads not in splice not shown; --all shows them)\n", hidden);
 }
+
+void doctor_table_probe(const json_t *probe, FILE *out)
+{
+	const char *status = json_string_value(json_object_get(probe, "status"));
+	if (!status || strcmp(status, "ran") != 0) {
+		fprintf(out, "probe: %s: %s\n", status ? status : "failed",
+			json_string_value(json_object_get(probe, "reason")));
+		return;
+	}
+	fprintf(out, "probe: %lld events in %lld s", (long long)json_integer_value(json_object_get(probe, "events")),
+		(long long)json_integer_value(json_object_get(probe, "duration_s")));
+	const char *fn;
+	const json_t *n;
+	json_object_foreach((json_t *)json_object_get(probe, "calls"), fn, n)
+		fprintf(out, ", %s %lld", fn, (long long)json_integer_value(n));
+	const json_t *used = json_object_get(probe, "max_slots_used");
+	const json_t *total = json_object_get(probe, "slots_total");
+	if (json_is_integer(used))
+		fprintf(out, "; at most %lld of %lld slots used", (long long)json_integer_value(used),
+			(long long)json_integer_value(total));
+	fprintf(out, "\n");
+}

@@ -13,4 +13,7 @@ json_t *doctor_json(const struct diagnosis *d);
 /* all: every thread, not only those with something to do with splice. */
 void doctor_table(const struct diagnosis *d, bool all, FILE *out);
 
+/* One line on what --probe saw (or why it did not run). */
+void doctor_table_probe(const json_t *probe, FILE *out);
+
 #endif
