@@ -69,7 +69,7 @@ static void summarise(const char *path, json_t *out)
 {
 	FILE *f = fopen(path, "re");
 	json_int_t events = 0, max_used = -1, total = -1;
-	json_t *calls = json_object(), *timeline = json_array();
+	json_t *calls = json_object(), *timeline = json_array(), *by_slots = json_object();
 	char line[4096];
 	while (f && fgets(line, sizeof line, f)) {
 		json_t *e = json_loads(line, 0, NULL);
@@ -86,6 +86,14 @@ static void summarise(const char *path, json_t *out)
 		if (fn && phase && strcmp(phase, "entry") == 0) {
 			json_t *n = json_object_get(calls, fn);
 			json_object_set_new(calls, fn, json_integer(n ? json_integer_value(n) + 1 : 1));
+			if (strcmp(fn, "splice_to_pipe") == 0 && json_is_integer(cap)) {
+				/* Which pipe sizes the calls met: 1 slot past the user's limit. */
+				char key[24];
+				snprintf(key, sizeof key, "%lld", (long long)json_integer_value(cap));
+				json_t *k = json_object_get(by_slots, key);
+				json_object_set_new(by_slots, key,
+						    json_integer(k ? json_integer_value(k) + 1 : 1));
+			}
 			if (strcmp(fn, "splice_to_pipe") == 0 && json_array_size(timeline) < TIMELINE_MAX)
 				json_array_append_new(
 					timeline, json_pack("{s:O, s:O, s:O, s:O}", "tid",
@@ -101,6 +109,7 @@ static void summarise(const char *path, json_t *out)
 	json_object_set_new(out, "calls", calls);
 	json_object_set_new(out, "max_slots_used", max_used >= 0 ? json_integer(max_used) : json_null());
 	json_object_set_new(out, "slots_total", total >= 0 ? json_integer(total) : json_null());
+	json_object_set_new(out, "splice_to_pipe_by_slots_total", by_slots);
 	json_object_set_new(out, "timeline", timeline);
 }
 

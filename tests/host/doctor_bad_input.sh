@@ -30,6 +30,9 @@ refused "two PIDs" "one PID wanted" "$DOCTOR" 1 2
 refused "an unknown option" "unknown option '--frobnicate'" "$DOCTOR" --frobnicate 1
 refused "--window 0" "--window wants milliseconds" "$DOCTOR" --window 0 $$
 refused "--window abc" "--window wants milliseconds" "$DOCTOR" --window abc $$
+refused "--probe 0" "--probe wants seconds" "$DOCTOR" --probe 0 $$
+refused "--probe-btf of a missing file" "--probe-btf /nonexistent/btf: No such file" \
+  "$DOCTOR" --probe 1 --probe-btf /nonexistent/btf $$
 if [ "$(id -u)" -eq 0 ]; then
   sleep 20 &
   root_pid=$!
@@ -39,7 +42,7 @@ if [ "$(id -u)" -eq 0 ]; then
 fi
 
 "$DOCTOR" --help >"$work/help" || fail "--help exited $?"
-for opt in --window --json --all --version --help; do
+for opt in --window --json --all --probe --probe-btf --version --help; do
   grep -q -- "$opt" "$work/help" || fail "--help does not document $opt"
 done
 echo "ok - --help documents every option"
@@ -47,3 +50,17 @@ for code in 0 64 69 70; do
   grep -q "$code" "$work/help" || fail "--help does not document exit status $code"
 done
 echo "ok - --help documents the exit codes"
+
+# --probe where probes cannot run (this host is locked down) is no error:
+# the diagnosis comes, with the probe's reason; where they run, its counts.
+sleep 20 &
+idle=$!
+"$DOCTOR" --json --probe 1 "$idle" >"$work/probe.json" 2>"$work/probe.err" || fail "--probe exited $?"
+kill "$idle"
+wait "$idle" 2>/dev/null
+expect "$(jq -r .verdict "$work/probe.json")" "not in splice" "--probe: the verdict still given"
+case $(jq -r .probe.status "$work/probe.json") in
+  refused) expect_match "$(jq -r .probe.reason "$work/probe.json")" 'probes cannot run' "--probe refused: the probe's reason" ;;
+  ran) expect "$(jq -r '.probe.events | type' "$work/probe.json")" number "--probe ran: events counted" ;;
+  *) fail "--probe: status $(jq -c .probe "$work/probe.json")" ;;
+esac

@@ -11,6 +11,8 @@
 #     among their ends, the pre-4.9 regime from the stacks; as the proxy's
 #     own user (less readable) it still gives a verdict and says what it
 #     could not read; the connections the doctor found blocked never finished;
+#   --probe (the kernel's BTF file given) from before the load on:
+#     the probes run, splice_to_pipe is entered on 1-slot pipes;
 #   go1.21.5 under the same load: every connection finishes and the doctor
 #     does not say blocked.
 # shellcheck source=tests/lab/lib.sh
@@ -41,10 +43,25 @@ mload sink 127.0.0.1:20001 >sink.log 2>&1 &
 run() {
   su -s /bin/sh lab -c "exec proxy-$1 127.0.0.1:$2 127.0.0.1:20001" >proxy-$1.log 2>&1 &
   sleep 1
+  pid=$(pidof proxy-$1)
+  if [ "${3:-}" = probe ]; then
+    # The probes, attached (6 s is ample in TCG) before the load starts and
+    # kept on while its pipes fill. A separate run: a splice entered under
+    # kretprobes shows a trampoline in its stack, not splice_to_pipe.
+    splicelab-doctor --json --probe 10 --probe-btf /lab/btf $pid >doctor-$1-probe.json 2>doctor-$1-probe.err &
+    probing=$!
+    sleep 6
+    mload send 127.0.0.1:$2 128 4194304 5 >/dev/null 2>&1 &
+    sender=$!
+    wait $probing
+    wait $sender
+    kill -9 $pid
+    while [ -d /proc/$pid ]; do sleep 0.1; done
+    return
+  fi
   mload send 127.0.0.1:$2 128 4194304 20 >send-$1.log 2>&1 &
   sender=$!
   sleep 12
-  pid=$(pidof proxy-$1)
   splicelab-doctor --json $pid >doctor-$1.json 2>doctor-$1.err
   echo "doctor $1 root: $?"
   su -s /bin/sh lab -c "splicelab-doctor --json $pid" >doctor-$1-lab.json 2>doctor-$1-lab.err
@@ -56,16 +73,23 @@ run() {
 }
 run go1.21.1 20000
 run go1.21.5 20002
+[ -r /lab/btf ] && run go1.21.1 20004 probe
 '
 fetch=()
 for v in go1.21.1 go1.21.5; do
   for f in doctor-$v.json doctor-$v.err doctor-$v-lab.json doctor-$v-lab.err doctor-$v.txt send-$v.log; do
     fetch+=(--fetch "$f")
   done
+  for f in doctor-$v-probe.json doctor-$v-probe.err; do
+    fetch+=(--fetch "$f")
+  done
 done
+btf=()
+[ -r "$top/../shared/kernels/btf-3.10.0-1160.el7.x86_64" ] &&
+  btf=(--add "$top/../shared/kernels/btf-3.10.0-1160.el7.x86_64:/lab/btf")
 start=$(date +%s)
 "$top/scripts/lab/vm-run.sh" -q --kernel "$kernel" --accel tcg --timeout 300 \
-  --add "$peers/proxy-go1.21.1" --add "$peers/proxy-go1.21.5" --add "$peers/mload" \
+  ${btf[@]+"${btf[@]}"} --add "$peers/proxy-go1.21.1" --add "$peers/proxy-go1.21.5" --add "$peers/mload" \
   --out "$work/el7" --cmd "$guest" "${fetch[@]}" >"$work/vm.out" 2>&1 ||
   fail "vm-run exited $?: $(tail -n 20 "$work/vm.out")"
 no_stray_qemu "after the guest"
@@ -123,3 +147,18 @@ expect "$(j "$f" .program.splice_without_nonblock)" false "go1.21.5: its io.Copy
 expect "$(j "$f" '.counts["blocked in splice"] // 0')" 0 "go1.21.5: threads blocked in splice"
 [ "$(j "$f" .verdict)" != "blocked in splice" ] || fail "go1.21.5: verdict blocked"
 echo "ok - go1.21.5: verdict '$(j "$f" .verdict)'"
+
+# --probe from before the load (with the kernel's BTF file): the probes
+# attach in this kernel, and splice_to_pipe is entered on 1-slot pipes.
+if [ ${#btf[@]} -gt 0 ]; then
+  p=$v/doctor-go1.21.1-probe.json
+  [ -s "$p" ] || fail "no --probe output: $(cat "$v/doctor-go1.21.1-probe.err" 2>/dev/null)"
+  note "--probe: $(jq -c '.probe | del(.timeline)' "$p")"
+  expect_gt "$(j "$p" '.probe.calls.pipe_wait // 0')" 0 "go1.21.1 --probe: pipe waits inside the splice"
+  expect "$(j "$p" .probe.status)" ran "go1.21.1 --probe: the probes ran"
+  expect_gt "$(j "$p" '.probe.calls.splice_to_pipe // 0')" 0 "go1.21.1 --probe: splice_to_pipe calls seen"
+  expect_gt "$(j "$p" '.probe.splice_to_pipe_by_slots_total["1"] // 0')" 0 \
+    "go1.21.1 --probe: splice_to_pipe entered on 1-slot pipes"
+else
+  note "no BTF file for 3.10.0-1160.el7 beside the kernels: --probe not checked"
+fi
