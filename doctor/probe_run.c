@@ -116,13 +116,10 @@ static void summarise(const char *path, json_t *out)
 json_t *probe_run(pid_t pid, unsigned seconds, const char *btf)
 {
 	json_t *out = json_pack("{s:i}", "duration_s", (int)seconds);
-	char dir[] = "/tmp/splicelab-doctor.XXXXXX";
 	const char *tmp = getenv("TMPDIR");
-	char dir_buf[PATH_MAX];
+	char dir_buf[PATH_MAX - 64];
 	snprintf(dir_buf, sizeof dir_buf, "%s/splicelab-doctor.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	char *made = mkdtemp(dir_buf);
-	if (!made)
-		made = mkdtemp(dir);
+	const char *made = mkdtemp(dir_buf);
 	if (!made) {
 		json_object_set_new(out, "status", json_string("failed"));
 		json_object_set_new(out, "reason", json_sprintf("mkdtemp: %s", strerror(errno)));
