@@ -22,7 +22,10 @@ trap 'stop_fixture; rm -rf "$work"' EXIT
 # mode puts it (a sleeping splice or wait shows in /proc at once; give it
 # 300 ms more so queues settle). Sets fixture_pid.
 start_fixture() {
-  out=$work/fx/$1.out
+  # A fresh file per start: the background shell truncates it only when it
+  # runs, and an old "ready" line must not be read as this one's.
+  out=$(mktemp "$work/fx/$1.XXXXXX")
+  chmod 666 "$out"
   if [ "${2:-}" = --nobody ]; then
     as_nobody "$FIXTURE" "$1" >"$out" &
   else
