@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "textfile.h"
+
 #define SPLICE_F_NONBLOCK_BIT 0x02
 #define EPOLLET_BIT 0x80000000u
 #define TCP_LISTEN_STATE 0x0A
@@ -23,17 +25,6 @@ static uint64_t now_ns(clockid_t clock)
 	struct timespec ts;
 	clock_gettime(clock, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void read_first_line(const char *path, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
 }
 
 int diagnosis_check_pid(pid_t pid, char *why, size_t len)

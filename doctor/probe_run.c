@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "textfile.h"
+
 #define TIMELINE_MAX 32
 /* Beyond its duration the probe tool gets this long to attach and write. */
 #define GRACE_S 30
@@ -50,17 +52,6 @@ static int wait_bounded(pid_t child, unsigned limit_s, int *status)
 		}
 		nanosleep(&nap, NULL);
 	}
-}
-
-static void first_line(const char *path, char *buf, size_t len)
-{
-	buf[0] = '\0';
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
 }
 
 /* events.jsonl -> event count, calls per function (entries), the highest
@@ -149,7 +140,7 @@ json_t *probe_run(pid_t pid, unsigned seconds, const char *btf)
 	int status = 0;
 	bool finished = child > 0 && wait_bounded(child, seconds + GRACE_S, &status) == 0;
 	char reason[512];
-	first_line(err_path, reason, sizeof reason);
+	read_first_line(err_path, reason, sizeof reason);
 	int code = finished && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	json_object_set_new(out, "exit", code >= 0 ? json_integer(code) : json_null());
 	if (code == 0) {
