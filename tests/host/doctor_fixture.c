@@ -8,7 +8,8 @@
  *   doctor-fixture blocked N as blocked, with N-1 more threads asleep in
  *                            pause (the doctor's cost on a big process)
  * A child process sends (so the relay's process holds only the relay's
- * ends). It prints "ready" once set up, and ends by itself after 60 s. */
+ * ends). It prints "ready PID" once set up, and ends by itself after 60 s.
+ * DOCTOR_FIXTURE_IPV6=1 makes the connection over ::1. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -50,16 +51,28 @@ static void send_loop(int fd, int paced)
 	_exit(0);
 }
 
+/* A loopback connection: IPv4, or IPv6 (::1) when DOCTOR_FIXTURE_IPV6 is set. */
 static int connected_pair(int *client)
 {
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof a;
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 1) ||
+	struct sockaddr_storage a = {0};
+	socklen_t len;
+	if (getenv("DOCTOR_FIXTURE_IPV6")) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_addr = in6addr_loopback;
+		len = sizeof *a6;
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&a;
+		a4->sin_family = AF_INET;
+		a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof *a4;
+	}
+	int lfd = socket(a.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, len) || listen(lfd, 1) ||
 	    getsockname(lfd, (struct sockaddr *)&a, &len))
 		die("listen");
-	*client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*client < 0 || connect(*client, (struct sockaddr *)&a, sizeof a))
+	*client = socket(a.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (*client < 0 || connect(*client, (struct sockaddr *)&a, len))
 		die("connect");
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0)

@@ -3,7 +3,8 @@
 # tests/host/doctor_fixture.c), as root and as an unprivileged user
 # diagnosing its own process (no kernel stack then, the same verdict):
 #   blocked   socket->pipe splice, flags 0, the pipe never read: asleep in
-#             splice with bytes queued on the socket and in the pipe
+#             splice with bytes queued on the socket and in the pipe (over
+#             127.0.0.1, and over ::1 once)
 #   spin      the same with SPLICE_F_NONBLOCK retried at once: CPU, no sleep
 #   stalled   EAGAIN then an edge-triggered epoll_wait: asleep, bytes queued
 #   progress  a paced stream socket->pipe->/dev/null: moving
@@ -39,6 +40,14 @@ if [ -n "$stack" ]; then
 else
   note "kernel stacks unreadable even as root here: regime not checked"
 fi
+stop_fixture
+
+# Over IPv6: the socket is found in /proc/PID/net/tcp6.
+DOCTOR_FIXTURE_IPV6=1 start_fixture blocked
+doctor_json "$work/blocked6.json"
+expect "$(j "$work/blocked6.json" .verdict)" "blocked in splice" "root blocked over ::1: process verdict"
+expect_match "$(j "$work/blocked6.json" '.threads[0].splice.in.local')" '^\[::1\]:[0-9]+$' "root blocked over ::1: socket address"
+expect_gt "$(j "$work/blocked6.json" '.threads[0].splice.in.rx_queue')" 0 "root blocked over ::1: bytes queued on the socket"
 stop_fixture
 
 if [ "$(id -u)" -eq 0 ]; then
