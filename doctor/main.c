@@ -26,11 +26,12 @@ static void usage(FILE *out)
 		"Says why the process PID moves no bytes through splice(2), from what the kernel\n"
 		"shows of it in /proc, without stopping or tracing it: every thread's state,\n"
 		"wchan, syscall (with its arguments) and kernel stack; for each thread in\n"
-		"splice, or in poll/epoll_wait in a process that holds pipes, the two ends\n"
-		"(TCP sockets: queues and addresses from /proc/PID/net/tcp{,6}; pipes: size and\n"
-		"bytes, from FIONREAD and F_GETPIPE_SZ on a read-only non-blocking open of\n"
-		"/proc/PID/fd/N, from which nothing is read). It samples twice, --window apart,\n"
-		"to see progress and CPU, and reads the Go build information of the binary.\n"
+		"splice, or in poll/epoll_wait in a process that holds pipes and sockets, the\n"
+		"two ends (TCP sockets: queues and addresses from /proc/PID/net/tcp{,6}; pipes:\n"
+		"size and bytes, from FIONREAD and F_GETPIPE_SZ on a read-only non-blocking\n"
+		"open of /proc/PID/fd/N, from which nothing is read). It samples twice,\n"
+		"--window apart, to see progress and CPU, and reads the Go build information\n"
+		"of the binary.\n"
 		"\n"
 		"Verdicts, per thread and for the process (its worst thread):\n"
 		"  blocked in splice    asleep inside splice all window while bytes wait\n"
@@ -43,7 +44,7 @@ static void usage(FILE *out)
 		"  not in splice        nothing to do with splice\n"
 		"\n"
 		"Options:\n"
-		"  -w, --window MS   time between the two samples [%d]\n"
+		"  -w, --window MS   time between the two samples, 1-%d [%d]\n"
 		"  -j, --json        print the diagnosis as JSON (schema splicelab.doctor/1,\n"
 		"                    docs/schema.md) instead of the table\n"
 		"  -a, --all         the table lists every thread, not only splice ones\n"
@@ -64,7 +65,7 @@ static void usage(FILE *out)
 		"or PID not a number, not a process, or not yours (one line on stderr);\n"
 		"69 the process ended during the look; 70 internal error. Probes that cannot\n"
 		"run are reported in the output (probe.status \"refused\"), not in the status.\n",
-		WINDOW_DEFAULT_MS, PROBE_MAX_S);
+		WINDOW_MAX_MS, WINDOW_DEFAULT_MS, PROBE_MAX_S);
 }
 
 static int parse_number(const char *text, long min, long max, long *value)
