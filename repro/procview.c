@@ -110,7 +110,7 @@ static char *clean_stack(const char *raw)
 	return out;
 }
 
-int procview_read(pid_t pid, pid_t tid, bool want_stack, struct thread_view *view)
+static int read_view(pid_t pid, pid_t tid, bool full, bool want_stack, struct thread_view *view)
 {
 	char path[PATH_MAX], text[4096];
 	memset(view, 0, sizeof *view);
@@ -126,7 +126,8 @@ int procview_read(pid_t pid, pid_t tid, bool want_stack, struct thread_view *vie
 		view->state = rest[0];
 
 	task_path(path, sizeof path, pid, tid, "wchan");
-	if (read_text(path, view->wchan, sizeof view->wchan) > 0 && strcmp(view->wchan, "0") == 0)
+	if (full && read_text(path, view->wchan, sizeof view->wchan) > 0 &&
+	    strcmp(view->wchan, "0") == 0)
 		view->wchan[0] = '\0';
 
 	task_path(path, sizeof path, pid, tid, "syscall");
@@ -134,11 +135,16 @@ int procview_read(pid_t pid, pid_t tid, bool want_stack, struct thread_view *vie
 		long nr;
 		if (strncmp(text, "running", 7) == 0)
 			view->syscall_nr = SYSCALL_RUNNING;
-		else if (sscanf(text, "%ld", &nr) == 1)
+		else if (sscanf(text, "%ld", &nr) == 1) {
 			view->syscall_nr = nr;
+			unsigned long *a = view->args;
+			int n = sscanf(text, "%*d %lx %lx %lx %lx %lx %lx", &a[0], &a[1], &a[2],
+				       &a[3], &a[4], &a[5]);
+			view->nargs = n > 0 ? n : 0;
+		}
 	}
 
-	view->cpu_known = procview_cpu_ns(pid, tid, &view->cpu_ns);
+	view->cpu_known = full && procview_cpu_ns(pid, tid, &view->cpu_ns);
 
 	if (want_stack) {
 		task_path(path, sizeof path, pid, tid, "stack");
@@ -155,6 +161,16 @@ int procview_read(pid_t pid, pid_t tid, bool want_stack, struct thread_view *vie
 		}
 	}
 	return 0;
+}
+
+int procview_read(pid_t pid, pid_t tid, bool want_stack, struct thread_view *view)
+{
+	return read_view(pid, tid, true, want_stack, view);
+}
+
+int procview_read_brief(pid_t pid, pid_t tid, struct thread_view *view)
+{
+	return read_view(pid, tid, false, false, view);
 }
 
 void procview_free(struct thread_view *view)

@@ -14,6 +14,11 @@ struct thread_view {
 	char state;	 /* R, S, D, T, Z…; '?' when unreadable */
 	char wchan[64]; /* "" when the kernel hides it ("0") */
 	long syscall_nr;
+	/* The six arguments /proc/.../syscall shows for a thread asleep in a
+	 * call (the fds of a splice, the epoll fd of a wait); nargs 0 when the
+	 * thread was running or the file was unreadable. */
+	unsigned long args[6];
+	int nargs;
 	uint64_t cpu_ns;
 	bool cpu_known;
 	char *stack;	/* frames, one per line without addresses; NULL when unread */
@@ -23,6 +28,9 @@ struct thread_view {
 /* Fills view for tid of process pid. want_stack reads the kernel stack too
  * (root only on most kernels). Returns -1 when the thread is gone. */
 int procview_read(pid_t pid, pid_t tid, bool want_stack, struct thread_view *view);
+/* State and syscall only (cpu_known false, wchan ""): a third of the
+ * reads, for a look at every thread of a big process. */
+int procview_read_brief(pid_t pid, pid_t tid, struct thread_view *view);
 void procview_free(struct thread_view *view);
 
 /* Reads from root instead of /proc: recorded snapshots in tests. */
