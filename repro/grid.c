@@ -1,7 +1,11 @@
 #include "grid.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "identity.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -79,10 +83,21 @@ struct cell_list {
 	bool failed;
 };
 
-static void push(struct cell_list *list, const struct cell_params *cell)
+/* The knobs that are not grid dimensions: the load cells' and the user. */
+static void push(struct cell_list *list, const struct matrix_spec *spec,
+		 const struct cell_params *given)
 {
 	if (list->failed)
 		return;
+	struct cell_params filled = *given;
+	const struct cell_params *cell = &filled;
+	if (filled.scenario == SCENARIO_LOAD && !filled.connections) {
+		filled.connections = spec->connections ? spec->connections : 1;
+		filled.conn_count = spec->conn_count;
+		filled.pipe_pressure = spec->pipe_pressure;
+	}
+	if (!filled.user.set)
+		filled.user = spec->user;
 	if (list->count == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 64;
 		struct cell_params *bigger = realloc(list->cells, cap * sizeof *bigger);
@@ -127,7 +142,7 @@ static void expand_plain(const struct matrix_spec *s, struct cell_list *list)
 			.head_start = s->head_start,
 			.corrupt_at = s->corrupt_at,
 		};
-		push(list, &c);
+		push(list, s, &c);
 		int d = DIMS - 1;
 		while (d >= 0 && ++at[d] == sizes[d])
 			at[d--] = 0;
@@ -153,7 +168,7 @@ static void expand_profiles(const struct matrix_spec *s, const struct choice_lis
 							.corrupt_at = s->corrupt_at,
 						};
 						profile_apply(s->profiles[i], &c);
-						push(list, &c);
+						push(list, s, &c);
 					}
 }
 
@@ -172,21 +187,66 @@ static void expand_quick(const struct matrix_spec *s, struct cell_list *list)
 				   .head_start = s->head_start,
 				   .corrupt_at = s->corrupt_at};
 	struct cell_params c = base;
-	push(list, &c);
+	push(list, s, &c);
 	c.splice_flags = SPLICE_F_NONBLOCK;
-	push(list, &c);
+	push(list, s, &c);
 	c.loop = LOOP_EPOLL;
 	c.src_nonblock = true;
-	push(list, &c);
+	push(list, s, &c);
 	c = base;
 	c.pipe_nonblock = true;
-	push(list, &c);
+	push(list, s, &c);
 	c = base;
 	c.payload = 16384;
-	push(list, &c);
+	push(list, s, &c);
 	c = base;
 	c.scenario = SCENARIO_PROXY;
-	push(list, &c);
+	push(list, s, &c);
+}
+
+#define LOAD_GRID_CONNECTIONS 128
+#define LOAD_GRID_PAYLOAD (1 * MiB)
+
+/* The default grid's load cells: each Go profile with 128 connections as
+ * an unprivileged user (nobody) and as root, and with one connection, so
+ * the per-user pipe accounting shows where it bites (docs/load.md). Cells
+ * for a user that does not exist, or that this runner cannot become, are
+ * left out, and said so. */
+static void expand_load(const struct matrix_spec *s, struct cell_list *list)
+{
+	struct cell_user nobody, root;
+	bool have_nobody = identity_lookup("nobody", &nobody) == 0;
+	identity_lookup("0", &root); /* a uid always resolves */
+	bool can_switch = geteuid() == 0;
+	if (!have_nobody)
+		fprintf(stderr, "splicelab: no user 'nobody' in /etc/passwd: the unprivileged "
+				"load cells are left out\n");
+	if (!can_switch)
+		fprintf(stderr, "splicelab: not root: the load cells as nobody and as root are "
+				"left out\n");
+	for (size_t i = 0; i < profile_count; i++) {
+		if (strncmp(profiles[i].name, "go", 2) != 0)
+			continue;
+		struct cell_params c = {.scenario = SCENARIO_LOAD,
+					.transport = TRANSPORT_TCP4,
+					.sender = SENDER_ONE,
+					.payload = LOAD_GRID_PAYLOAD,
+					.head_start = s->head_start,
+					.corrupt_at = s->corrupt_at,
+					.connections = LOAD_GRID_CONNECTIONS};
+		profile_apply(&profiles[i], &c);
+		if (have_nobody && can_switch) {
+			c.user = nobody;
+			push(list, s, &c);
+		}
+		if (can_switch) {
+			c.user = root;
+			push(list, s, &c);
+		}
+		c.user = (struct cell_user){0};
+		c.connections = 1;
+		push(list, s, &c);
+	}
 }
 
 struct cell_params *grid_expand(const struct matrix_spec *given, size_t *count)
@@ -228,6 +288,8 @@ struct cell_params *grid_expand(const struct matrix_spec *given, size_t *count)
 		expand_plain(&spec, &list);
 		if (spec.preset == PRESET_DEFAULT || spec.profiles_given)
 			expand_profiles(&spec, &profile_scenarios, profile_payloads, 2, &list);
+		if (spec.preset == PRESET_DEFAULT && !spec.scenarios.given)
+			expand_load(&spec, &list);
 	}
 	if (list.failed) {
 		free(list.cells);
