@@ -33,6 +33,38 @@ static uint32_t finished_prefix(const struct load_shared *load)
 	return k;
 }
 
+/* Connections by the pipe their client -> upstream copy got (the one that
+ * carries the payload), and how many of each finished: where the per-user
+ * limit cut. The pipes of each slot's last connection. */
+static json_t *forward_pipes_json(const struct load_shared *load)
+{
+	struct pipe_kind {
+		uint64_t size;
+		uint32_t connections, finished;
+	} kinds[LOAD_SIZE_KINDS];
+	uint32_t nkinds = 0;
+	for (uint32_t i = 0; i < load->slots; i++) {
+		uint64_t size = load->slot[i].pipe_size[LOAD_FORWARD];
+		uint32_t k = 0;
+		while (k < nkinds && kinds[k].size != size)
+			k++;
+		if (k == nkinds) {
+			if (nkinds == LOAD_SIZE_KINDS)
+				continue;
+			kinds[nkinds++] = (struct pipe_kind){.size = size};
+		}
+		kinds[k].connections++;
+		kinds[k].finished += atomic_load(&load->slot[i].done_conns) > 0;
+	}
+	json_t *list = json_array();
+	for (uint32_t k = 0; k < nkinds; k++)
+		json_array_append_new(list, json_pack("{s:I, s:i, s:i}", "size",
+						      (json_int_t)kinds[k].size, "connections",
+						      (int)kinds[k].connections, "finished",
+						      (int)kinds[k].finished));
+	return list;
+}
+
 static json_t *per_connection_json(const struct cell_params *params,
 				   const struct load_shared *load)
 {
@@ -52,6 +84,7 @@ static json_t *per_connection_json(const struct cell_params *params,
 	 * error elsewhere). */
 	json_object_set_new(counts, "open", json_integer(total > accounted ? total - accounted : 0));
 	json_object_set_new(counts, "finished_first", json_integer(finished_prefix(load)));
+	json_object_set_new(counts, "by_forward_pipe", forward_pipes_json(load));
 	return counts;
 }
 
