@@ -39,8 +39,13 @@ static void test_defaults(void **state)
 	size_t count = 0;
 	struct cell_params *cells = grid_expand(&o.spec, &count);
 	/* The default grid: 2 scenarios x 5 pipes x 8 payloads x 4 flag sets x
-	 * 2 pipe modes, plus 6 profiles x 2 payloads. */
-	assert_int_equal(count, 2 * 5 * 8 * 4 * 2 + 6 * 2);
+	 * 2 pipe modes, plus 6 profiles x 2 payloads, plus each of the 4 Go
+	 * profiles' load cells: one connection, and 128 as root and as nobody
+	 * where this runner can switch to them. */
+	bool root = geteuid() == 0, nobody = access("/etc/passwd", R_OK) == 0 &&
+					       system("grep -q '^nobody:' /etc/passwd") == 0;
+	size_t load = 4 * (1 + (root ? 1 : 0) + (root && nobody ? 1 : 0));
+	assert_int_equal(count, 2 * 5 * 8 * 4 * 2 + 6 * 2 + load);
 	free(cells);
 }
 
@@ -133,6 +138,45 @@ static void test_refusals(void **state)
 	assert_int_equal(parse(&o, ARGS("--label", "a/b", NULL)), EXIT_USAGE);
 }
 
+static void test_load_options(void **state)
+{
+	(void)state;
+	struct options o;
+	char self[16];
+	snprintf(self, sizeof self, "%u", (unsigned)geteuid()); /* always allowed */
+	assert_int_equal(parse(&o, ARGS("-s", "load", "-P", "go1.21.0-1.21.4", "-n", "4M",
+					"--connections", "128", "--conn-count", "512",
+					"--pipe-pressure", "16384", "--as-user", self, NULL)),
+			 0);
+	size_t count = 0;
+	struct cell_params *cells = grid_expand(&o.spec, &count);
+	assert_int_equal(count, 1);
+	assert_int_equal(cells[0].scenario, SCENARIO_LOAD);
+	assert_int_equal(cells[0].connections, 128);
+	assert_int_equal(cells[0].conn_count, 512);
+	assert_int_equal(cells[0].pipe_pressure, 16384);
+	assert_true(cells[0].user.set);
+	assert_int_equal(cells[0].user.uid, geteuid());
+	char id[512];
+	cell_id(&cells[0], id, sizeof id);
+	assert_non_null(strstr(id, "profile=go1.21.0-1.21.4,load,"));
+	assert_non_null(strstr(id, ",conns=128,conn-count=512,pressure=16384,user="));
+	free(cells);
+	/* Plain cells keep their ids: the knobs are load-only. */
+	assert_int_equal(parse(&o, ARGS("-s", "proxy", "--connections", "128", NULL)), 0);
+	cells = grid_expand(&o.spec, &count);
+	cell_id(&cells[0], id, sizeof id);
+	assert_null(strstr(id, "conns="));
+	free(cells);
+	assert_int_equal(parse(&o, ARGS("--connections", "0", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--connections", "4097", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--connections", "8", "--conn-count", "4", NULL)),
+			 EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--pipe-pressure", "lots", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--as-user", "no-such-user-here", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-s", "crowd", NULL)), EXIT_USAGE);
+}
+
 static void test_help_exits_zero(void **state)
 {
 	(void)state;
@@ -153,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_grid_from_options),
 		cmocka_unit_test(test_profiles_option), cmocka_unit_test(test_config_file),
 		cmocka_unit_test(test_refusals),	 cmocka_unit_test(test_help_exits_zero),
+		cmocka_unit_test(test_load_options),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }
