@@ -12,8 +12,8 @@
 #include "classify.h"
 #include "procview.h"
 
-/* Windows in which some open connection stays unproven before the cell is
- * judged on the proven ones. */
+/* Windows in which some open connection stays unproven (and nothing that
+ * could move it is runnable) before the cell is judged on the proven ones. */
 #define UNSURE_WINDOWS 3
 
 struct thread_mark {
@@ -81,6 +81,7 @@ static int open_dir(const struct load_slot *slot)
 
 struct judged {
 	enum conn_verdict verdict;
+	bool may_progress; /* unproven, and a thread that could move it is runnable */
 	char note[512];
 	struct stuck_snapshot snapshot;
 };
@@ -94,23 +95,20 @@ static void judge(const struct load_watch *watch, pid_t pid, const struct cell_s
 	memset(s, 0, sizeof *s);
 	s->relay.state = '?';
 	out->verdict = CONN_UNKNOWN;
+	out->may_progress = false;
 	snprintf(out->note, sizeof out->note, "every relay of the connection is done; its peers "
 					      "have not closed yet");
 	int d = open_dir(slot);
 	s->peers[0].state = s->peers[1].state = '?';
-	if (d < 0)
+	if (d < 0) {
+		out->may_progress = true;
 		return;
+	}
 	const struct cell_shared *dir = &slot->dir[d];
 	pid_t tid = atomic_load(&dir->tids[ROLE_RELAY]);
 	if (!tid || procview_read(pid, tid, with_stack, &s->relay) < 0) {
 		snprintf(out->note, sizeof out->note, "the relay thread could not be read");
 		return;
-	}
-	enum cell_role peer_roles[2] = {ROLE_CLIENT, ROLE_SINK};
-	for (int p = 0; p < 2; p++) {
-		pid_t peer = atomic_load(&shared->tids[peer_roles[p]]);
-		if (peer)
-			procview_read(pid, peer, false, &s->peers[p]);
 	}
 	const struct thread_mark *mark = &watch->marks[i * LOAD_DIRS + (uint32_t)d];
 	bool same = mark->conn == atomic_load(&slot->conn) && mark->tid == tid;
@@ -123,7 +121,22 @@ static void judge(const struct load_watch *watch, pid_t pid, const struct cell_s
 	s->src_rcv_queue = dir->src_rcv_queue;
 	s->pipe_bytes = dir->pipe_bytes;
 	s->activity = atomic_load(&dir->activity);
-	switch (classify_stuck(s, out->note, sizeof out->note)) {
+	/* The client and sink threads serve every connection: one busy filling
+	 * other connections' socket buffers cannot wake a relay asleep in
+	 * splice on a full pipe, so that verdict needs no quiet peers. Any
+	 * other needs them, as in a single-connection cell: a client's write
+	 * brings the edge an epoll wait is missing. */
+	enum verdict verdict = classify_stuck(s, out->note, sizeof out->note);
+	if (verdict != VERDICT_BLOCKED) {
+		enum cell_role peer_roles[2] = {ROLE_CLIENT, ROLE_SINK};
+		for (int p = 0; p < 2; p++) {
+			pid_t peer = atomic_load(&shared->tids[peer_roles[p]]);
+			if (peer)
+				procview_read(pid, peer, false, &s->peers[p]);
+		}
+		verdict = classify_stuck(s, out->note, sizeof out->note);
+	}
+	switch (verdict) {
 	case VERDICT_BLOCKED:
 		out->verdict = CONN_BLOCKED;
 		break;
@@ -135,6 +148,8 @@ static void judge(const struct load_watch *watch, pid_t pid, const struct cell_s
 		break;
 	default:
 		out->verdict = CONN_UNKNOWN;
+		out->may_progress = s->relay.state == 'R' || s->relay.syscall_nr == SYSCALL_RUNNING ||
+				    s->peers[0].state == 'R' || s->peers[1].state == 'R';
 	}
 }
 
@@ -183,7 +198,7 @@ int load_watch_verdict(struct load_watch *watch, pid_t pid, struct cell_shared *
 	struct load_shared *load = shared->load;
 	if (!watch || !load)
 		return -1;
-	uint32_t counts[CONN_KINDS] = {0};
+	uint32_t counts[CONN_KINDS] = {0}, may_progress = 0;
 	int32_t first[CONN_KINDS];
 	for (int k = 0; k < CONN_KINDS; k++)
 		first[k] = -1;
@@ -194,11 +209,19 @@ int load_watch_verdict(struct load_watch *watch, pid_t pid, struct cell_shared *
 		judge(watch, pid, shared, i, window_ns, false, &judged);
 		free_judged(&judged);
 		counts[judged.verdict]++;
+		may_progress += judged.may_progress;
 		if (first[judged.verdict] < 0)
 			first[judged.verdict] = (int32_t)i;
 	}
+	/* A connection whose relay or peers are runnable may still move: the
+	 * verdict waits for it, however long (--cell-timeout bounds the cell).
+	 * One unproven for another reason gets a few more windows. */
 	uint32_t stuck = counts[CONN_BLOCKED] + counts[CONN_STALLED] + counts[CONN_SPIN];
-	if (!stuck || (counts[CONN_UNKNOWN] && ++watch->unsure_windows < UNSURE_WINDOWS))
+	if (!stuck || may_progress) {
+		watch->unsure_windows = 0;
+		return -1;
+	}
+	if (counts[CONN_UNKNOWN] && ++watch->unsure_windows < UNSURE_WINDOWS)
 		return -1;
 
 	/* The cell shows what most stuck connections show. */
