@@ -44,7 +44,7 @@ static void test_defaults(void **state)
 	 * where this runner can switch to them. */
 	bool root = geteuid() == 0, nobody = access("/etc/passwd", R_OK) == 0 &&
 					       system("grep -q '^nobody:' /etc/passwd") == 0;
-	size_t load = 4 * (1 + (root ? 1 : 0) + (root && nobody ? 1 : 0));
+	size_t load = (size_t)4 * (1 + (root ? 1 : 0) + (root && nobody ? 1 : 0));
 	assert_int_equal(count, 2 * 5 * 8 * 4 * 2 + 6 * 2 + load);
 	free(cells);
 }
