@@ -643,6 +643,12 @@ static int check_conflicts(const struct options *options)
 	if (spec->profiles_given && !spec->preset_given && grid_given)
 		return usage_error("--profile cannot be combined with --pipe-size, --chunk, "
 				   "--flags, --*-nonblock or --loop: a profile fixes them");
+	bool load_asked = false;
+	for (size_t i = 0; i < spec->scenarios.count; i++)
+		load_asked |= spec->scenarios.values[i] == SCENARIO_LOAD;
+	if ((spec->connections || spec->conn_count || spec->pipe_pressure) && !load_asked)
+		return usage_error("--connections, --conn-count and --pipe-pressure shape load "
+				   "cells: add -s load");
 	if (spec->conn_count && spec->conn_count < (spec->connections ? spec->connections : 1))
 		return usage_error("--conn-count (%u) must be at least --connections (%u)",
 				   spec->conn_count, spec->connections ? spec->connections : 1);

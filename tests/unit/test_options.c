@@ -163,11 +163,15 @@ static void test_load_options(void **state)
 	assert_non_null(strstr(id, ",conns=128,conn-count=512,pressure=16384,user="));
 	free(cells);
 	/* Plain cells keep their ids: the knobs are load-only. */
-	assert_int_equal(parse(&o, ARGS("-s", "proxy", "--connections", "128", NULL)), 0);
+	assert_int_equal(parse(&o, ARGS("-s", "proxy,load", "--connections", "128", NULL)), 0);
 	cells = grid_expand(&o.spec, &count);
+	assert_int_equal(count, 2);
 	cell_id(&cells[0], id, sizeof id);
 	assert_null(strstr(id, "conns="));
+	cell_id(&cells[1], id, sizeof id);
+	assert_non_null(strstr(id, ",conns=128"));
 	free(cells);
+	assert_int_equal(parse(&o, ARGS("-s", "proxy", "--connections", "128", NULL)), EXIT_USAGE);
 	assert_int_equal(parse(&o, ARGS("--connections", "0", NULL)), EXIT_USAGE);
 	assert_int_equal(parse(&o, ARGS("--connections", "4097", NULL)), EXIT_USAGE);
 	assert_int_equal(parse(&o, ARGS("--connections", "8", "--conn-count", "4", NULL)),
