@@ -171,14 +171,17 @@ static uint64_t pipe_pages(int fd)
 
 /* --pipe-pressure: this process, as the cell's user, holds PAGES pipe
  * pages before the relay starts, in pipes resized with F_SETPIPE_SZ as far
- * as the kernel lets it, so one connection sees what the 65th would. The
- * holder pipes stay open (the kernel charges them) until the cell ends. */
+ * as the kernel lets it and, once it refuses (the user is at its limit),
+ * in plain pipes of whatever size the kernel gives, so one connection
+ * meets what a later one would. The holder pipes stay open (the kernel
+ * charges them) until the cell ends. */
 static void hold_pressure(struct load_ctx *ctx)
 {
 	struct load_shared *load = ctx->load;
 	uint64_t want = ctx->params->pipe_pressure;
 	int64_t max_size = read_sysctl("/proc/sys/fs/pipe-max-size");
 	uint64_t max_pages = max_size > 0 ? (uint64_t)max_size / PAGE : 256;
+	bool refused = false;
 	while (load->pressure_pages < want && load->pressure_pipes < HOLDER_MAX_PIPES) {
 		int fds[2];
 		if (pipe2(fds, O_CLOEXEC) < 0) {
@@ -189,12 +192,10 @@ static void hold_pressure(struct load_ctx *ctx)
 		uint64_t left = want - load->pressure_pages, pages = 1;
 		while (pages * 2 <= left && pages * 2 <= max_pages)
 			pages *= 2;
-		uint64_t before = pipe_pages(fds[1]);
-		if (pages != before && fcntl(fds[1], F_SETPIPE_SZ, (int)(pages * PAGE)) < 0) {
-			/* Over the limit: every further pipe would be small. */
+		if (!refused && pages != pipe_pages(fds[1]) &&
+		    fcntl(fds[1], F_SETPIPE_SZ, (int)(pages * PAGE)) < 0) {
 			load->pressure_errno = errno;
-			load->pressure_pages += before;
-			return;
+			refused = true;
 		}
 		load->pressure_pages += pipe_pages(fds[1]);
 	}
