@@ -145,7 +145,18 @@ static void *sink_thread(void *arg)
 	return NULL;
 }
 
-static int64_t queue_bytes(int fd, unsigned long request)
+bool cell_wait_request(int request_fd)
+{
+	for (;;) {
+		char request;
+		ssize_t n = read(request_fd, &request, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n > 0;
+	}
+}
+
+int64_t cell_queue_bytes(int fd, unsigned long request)
 {
 	int value = 0;
 	if (fd < 0 || ioctl(fd, request, &value) < 0)
@@ -158,21 +169,16 @@ static void *monitor_thread(void *arg)
 	struct cell_ctx *ctx = arg;
 	struct cell_shared *shared = ctx->shared;
 	atomic_store(&shared->tids[ROLE_MONITOR], current_tid());
-	for (;;) {
-		char request;
-		ssize_t n = read(ctx->request_fd, &request, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return NULL;
+	while (cell_wait_request(ctx->request_fd)) {
 		/* SIOCINQ is meaningless on a unix socket before 4.x; -1 says so. */
-		shared->src_rcv_queue = queue_bytes(ctx->relay.src, SIOCINQ);
-		shared->pipe_bytes = queue_bytes(ctx->relay.pipe_read, FIONREAD);
+		shared->src_rcv_queue = cell_queue_bytes(ctx->relay.src, SIOCINQ);
+		shared->pipe_bytes = cell_queue_bytes(ctx->relay.pipe_read, FIONREAD);
 		shared->dst_snd_queue = ctx->params->scenario == SCENARIO_PROXY
-						? queue_bytes(ctx->relay.dst, SIOCOUTQ)
+						? cell_queue_bytes(ctx->relay.dst, SIOCOUTQ)
 						: -1;
 		atomic_fetch_add(&shared->monitor_seq, 1);
 	}
+	return NULL;
 }
 
 /* A connected stream pair over loopback: *a is the connecting end, *b the
@@ -290,7 +296,7 @@ static void wait_head_start(struct cell_ctx *ctx)
 	uint64_t start = monotonic_ns(), last_growth = start;
 	int64_t last = -1, queued = 0;
 	while (target > 0) {
-		queued = queue_bytes(ctx->relay.src, SIOCINQ);
+		queued = cell_queue_bytes(ctx->relay.src, SIOCINQ);
 		uint64_t now = monotonic_ns();
 		if (queued < 0 || (uint64_t)queued >= target ||
 		    __atomic_load_n(&ctx->client_done, __ATOMIC_ACQUIRE) ||
@@ -309,7 +315,7 @@ static void wait_head_start(struct cell_ctx *ctx)
 		sleep_ns(500000ull);
 	}
 	if (target > 0)
-		queued = queue_bytes(ctx->relay.src, SIOCINQ);
+		queued = cell_queue_bytes(ctx->relay.src, SIOCINQ);
 	shared->queued_at_start = queued > 0 ? (uint64_t)queued : 0;
 }
 

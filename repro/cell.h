@@ -104,5 +104,10 @@ _Noreturn void cell_fail(struct cell_shared *shared, const char *call, int error
 /* A connected stream pair over loopback: *a connects, *b is accepted. */
 int cell_connect_pair(enum transport transport, int *a, int *b, const char **call);
 int cell_set_nonblock(int fd, bool on);
+/* The monitor's loop: waits for the runner's next request for a queue
+ * sample; false once the runner closed the pipe. */
+bool cell_wait_request(int request_fd);
+/* SIOCINQ / FIONREAD / SIOCOUTQ of fd, -1 when unknown. */
+int64_t cell_queue_bytes(int fd, unsigned long request);
 
 #endif

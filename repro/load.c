@@ -436,33 +436,23 @@ static void *monitor_thread(void *arg)
 	struct load_ctx *ctx = arg;
 	struct load_shared *load = ctx->load;
 	atomic_store(&ctx->shared->tids[ROLE_MONITOR], current_tid());
-	for (;;) {
-		char request;
-		ssize_t n = read(ctx->request_fd, &request, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return NULL;
+	while (cell_wait_request(ctx->request_fd)) {
 		/* Under the lock: the main thread closes and reopens sockets. */
 		pthread_mutex_lock(&ctx->lock);
 		for (uint32_t i = 0; i < load->slots; i++) {
 			struct conn *conn = &ctx->conns[i];
 			for (int d = 0; d < LOAD_DIRS; d++) {
 				struct cell_shared *dir = &load->slot[i].dir[d];
-				int value;
 				const struct relay_fds *fds = &conn->fds[d];
-				dir->src_rcv_queue = fds->src >= 0 && ioctl(fds->src, SIOCINQ, &value) == 0
-							     ? value : -1;
-				dir->pipe_bytes = fds->pipe_read >= 0 &&
-							  ioctl(fds->pipe_read, FIONREAD, &value) == 0
-							  ? value : -1;
-				dir->dst_snd_queue = fds->dst >= 0 && ioctl(fds->dst, SIOCOUTQ, &value) == 0
-							     ? value : -1;
+				dir->src_rcv_queue = cell_queue_bytes(fds->src, SIOCINQ);
+				dir->pipe_bytes = cell_queue_bytes(fds->pipe_read, FIONREAD);
+				dir->dst_snd_queue = cell_queue_bytes(fds->dst, SIOCOUTQ);
 			}
 		}
 		pthread_mutex_unlock(&ctx->lock);
 		atomic_fetch_add(&ctx->shared->monitor_seq, 1);
 	}
+	return NULL;
 }
 
 static pthread_t start_thread(struct load_ctx *ctx, void *(*body)(void *), void *arg,
