@@ -34,7 +34,7 @@ run: $(BUILD)/splicelab
 	$(Q)$(BUILD)/splicelab $(if $(LABEL),--label $(LABEL)) $(MATRIX)
 
 # Unit tests (cmocka): each links the engine's objects, not main.
-REPRO_TESTS := options params classify json
+REPRO_TESTS := options params classify json load
 TEST_BINS += $(patsubst %,$(BUILD)/tests/unit_repro_%,$(REPRO_TESTS))
 
 $(BUILD)/obj/tests/%.o: tests/unit/%.c $(wildcard repro/*.h tests/unit/*.h) | $(DEPS_STAMP)
