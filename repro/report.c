@@ -286,8 +286,9 @@ static void print_load_line(FILE *out, const json_t *cell)
 		return;
 	const json_t *counts = json_object_get(load, "per_connection");
 	const json_t *pipes = json_object_get(load, "pipes");
-	fprintf(out, "  %lld connections as %s: %lld finished", (long long)cell_int(load, "conn_count"),
-		cell_str(json_object_get(load, "user"), "name"),
+	json_int_t conns = cell_int(load, "conn_count");
+	fprintf(out, "  %lld connection%s as %s: %lld finished", (long long)conns,
+		conns == 1 ? "" : "s", cell_str(json_object_get(load, "user"), "name"),
 		(long long)cell_int(counts, "finished"));
 	const char *kinds[] = {"blocked", "stalled", "spin", "unknown"};
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
