@@ -2,7 +2,7 @@
 #   make            build everything into build/ (installs Debian deps when missing)
 #   make test       unit + integration tests (real splices on this kernel and in qemu)
 #   make bench      performance figures
-#   make run        the default matrix on this machine -> results/<label>/matrix.json
+#   make run        the default matrix on this machine -> build/runs/<label>/matrix.json
 #   make lab        the matrix inside other kernels under qemu (KERNELS=..., MATRIX=...)
 #   make compare    analyze every results/*/matrix.json
 #   make install PREFIX=/usr/local
@@ -43,7 +43,7 @@ TEST_BINS    :=
 BENCH_SCRIPTS := scripts/bench-matrix.sh
 DEPS_PARTS   := build test
 
-.PHONY: all tools test bench run lab compare install clean deps lint
+.PHONY: all tools test bench run lab reference compare install clean deps lint
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -67,8 +67,10 @@ deps: $(DEPS_STAMP)
 $(BUILD) $(BUILD)/obj $(BUILD)/static $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
+# The tests use every part: the lab's (qemu, busybox-static, pahole) and
+# analyze's headless Chromium too, so `make test` installs them.
 test: tools $(TEST_BINS)
-	$(Q)scripts/deps.sh build test
+	$(Q)scripts/deps.sh $(DEPS_PARTS) lab analyze
 	$(Q)BUILD=$(BUILD) tests/run-all.sh
 
 bench: tools

@@ -17,6 +17,30 @@
 #define ANALYZE_EXIT_FAILED 1 /* the tool failed (an output could not be written) */
 #define ANALYZE_SCHEMA "splicelab.matrix/1"
 #define ANALYZE_MAX_RUNS 26 /* kernels are lettered A..Z in the tables */
+/* An input larger than this is refused, not read (a results file of the
+ * default matrix with probe summaries is a few MB; 10 000 cells ~30 MB). */
+#define ANALYZE_MAX_INPUT (1ull << 30)
+#define ANALYZE_MAX_ID 400 /* bytes of a cell id */
+
+/* allowed.c: the enumerated fields and their allowed values, in one place
+ * (the engine's name tables where it has them). */
+enum allowed_field {
+	FIELD_SCENARIO,
+	FIELD_TRANSPORT,
+	FIELD_LOOP,
+	FIELD_SENDER,
+	FIELD_OUTCOME,
+	FIELD_PROFILE,
+	FIELD_FLAG,
+	FIELD_VIRT,
+	FIELD_PROBE_MODE,
+};
+/* The value's index in its list, or -1 when it is not allowed. */
+int allowed_index(enum allowed_field field, const char *value);
+/* The allowed values as "proxy, drain", for a message. */
+void allowed_text(enum allowed_field field, char *buf, size_t len);
+/* An id made only of the characters the engine builds ids from. */
+bool id_allowed(const char *id);
 
 /* What a cell's evidence says about where the kernel slept (regime.c). */
 enum clue {
@@ -28,6 +52,7 @@ enum clue {
 	CLUE_PROBE_ENTRY = 1 << 5,    /* wait_for_space entered and not left */
 	CLUE_PROBE_MIDCALL = 1 << 6,  /* splice_to_pipe entered with room, never returned */
 	CLUE_TIMELINE = 1 << 7,	      /* kernel.timeline has entries */
+	CLUE_TIMELINE_CUT = 1 << 8,   /* ... fewer than the splice_to_pipe calls counted */
 };
 
 /* One cell of one kernel. */
@@ -63,6 +88,13 @@ struct run {
 	char error[1024]; /* set by run_load on bad input */
 };
 
+/* load.c: inputs larger than this are refused (ANALYZE_MAX_INPUT; a test
+ * may lower it). */
+extern size_t analyze_input_limit;
+/* Opens path as an input: a regular file of at most analyze_input_limit
+ * bytes (when limited) or a pipe; a device, socket or folder is refused
+ * (reading /dev/zero would never end). Returns the fd, or -1 with why set. */
+int input_open(const char *path, bool limited, char *why, size_t len);
 /* load.c: reads and checks path (a matrix.json or a folder holding one).
  * Returns 0, or -1 with run->error set to one line naming the file and the
  * JSON path. */
@@ -120,8 +152,20 @@ void panel_title(const struct acell *cell, char *buf, size_t len);
 /* The panel a plain cell belongs to: every parameter but pipe size and
  * payload, written as in ids. */
 void group_key(const struct acell *cell, char *buf, size_t len);
+/* Free text (labels, notes, frames) written for one kind of output: plain
+ * text and markdown get control characters as '?'; HTML gets & < > " '
+ * as entities; CSV quotes (RFC 4180) when needed. */
+void put_plain(FILE *out, const char *text);
+void put_html(FILE *out, const char *text);
+void put_csv(FILE *out, const char *text);
+/* text as one shell word: as is when it holds only safe characters, else
+ * in single quotes. */
+void sh_word(const char *text, char *buf, size_t len);
+/* A value quoted for an error message: control and non-ASCII bytes as
+ * \xNN, at most 60 characters. */
+void quoted_value(const char *text, char *buf, size_t len);
 /* Writes text as lines of at most width columns, each starting with
- * prefix (later lines with indent). */
+ * prefix (later lines with indent); a word longer than a line is cut. */
 void wrap(FILE *out, const char *prefix, const char *indent, const char *text, int width);
 /* snprintf at buf + *used, advancing *used (never past len). */
 void appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)
@@ -156,6 +200,20 @@ void regime_cell_text(const struct acell *cell, char *buf, size_t len);
 /* Markdown paragraphs: the conclusion and each piece of evidence. */
 void regime_markdown(FILE *out, const struct run *run, const struct regime_view *view);
 
+/* programs.c: the real programs (profiles) each kernel's cells show
+ * hanging or passing, from the profile cells alone. */
+bool programs_any(const struct joined *joined);
+/* One paragraph for kernel k: "Hung (asleep in splice): Go 1.21.0 to
+ * 1.21.4 (`go1.21.0-1.21.4`). Passed every byte: ...". */
+void programs_summary(const struct joined *joined, size_t k, char *buf, size_t len);
+/* The outcomes of profile's cells on kernel k: "blocked: proxy 64M; ok:
+ * proxy 1M", or "-". */
+void programs_cell(const struct joined *joined, size_t k, size_t profile, char *buf, size_t len);
+/* The profiles (indices into the engine's table) some kernel ran. */
+size_t programs_ran(const struct joined *joined, size_t *which, size_t max);
+const char *program_name(size_t profile);
+const char *program_text(size_t profile);
+
 /* outfile.c: FILE that becomes path only when out_commit succeeds. */
 struct outfile {
 	FILE *file;
@@ -184,21 +242,28 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 void svg_occupancy(FILE *out, const struct joined *joined, size_t row);
 void svg_per_call(FILE *out, const struct joined *joined, size_t row);
 
-/* timeline.c: a cell's splice_to_pipe calls, from kernel.timeline or, when
- * that is absent, from events.jsonl beside the matrix. */
+/* timeline.c: a cell's splice_to_pipe calls, from kernel.timeline or,
+ * when events.jsonl beside the matrix holds more of them, from there. */
 struct tl_point {
 	long long number; /* the call's number, counting calls the probes folded */
 	long long slots_before, slots_after, bytes_before, bytes_after, slots_total, ret;
 	bool returned;
 };
+struct timeline {
+	struct tl_point *points; /* in call order; NULL when n is 0 */
+	size_t n;
+	long long calls; /* splice_to_pipe calls the probes counted (-1: unknown) */
+	long long max_slots; /* the probe summary's max_slots_used (-1: unknown) */
+	const char *from; /* "kernel.timeline", "events.jsonl" or NULL */
+};
 /* Reads each kernel's events.jsonl once for the cells of these rows that
- * lack kernel.timeline; timeline_release frees what it kept. */
+ * lack kernel.timeline or whose timeline the probes cut at 64 calls;
+ * timeline_release frees what it kept. */
 void timeline_prefetch(const struct joined *joined, const size_t *rows, size_t nrows);
 void timeline_release(void);
-/* Fills at most max points (events.jsonl: of prefetched cells only);
- * returns the count (0: no probe data) and sets *from to
- * "kernel.timeline", "events.jsonl" or NULL. */
-size_t timeline_of(const struct run *run, const struct acell *cell, struct tl_point *points,
-		   size_t max, const char **from);
+/* The whole timeline known for cell (n 0: no probe data); free it with
+ * timeline_free. */
+void timeline_get(const struct run *run, const struct acell *cell, struct timeline *tl);
+void timeline_free(struct timeline *tl);
 
 #endif

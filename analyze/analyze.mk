@@ -3,8 +3,10 @@
 
 ANALYZE_SRCS := $(filter-out analyze/main.c,$(wildcard analyze/*.c))
 ANALYZE_OBJS := $(patsubst analyze/%.c,$(BUILD)/obj/analyze/%.o,$(ANALYZE_SRCS))
-# From the engine: size and flag names (params), version and commit.
-ANALYZE_REPRO_OBJS := $(BUILD)/obj/repro/params.o $(BUILD)/obj/repro/version.o
+# From the engine: size and flag names (params), the profiles (allowed.c's
+# list), version and commit.
+ANALYZE_REPRO_OBJS := $(BUILD)/obj/repro/params.o $(BUILD)/obj/repro/profiles.o \
+  $(BUILD)/obj/repro/version.o
 ANALYZE_LIBS := $(LDLIBS_JSON) -lpthread
 
 TOOLS += $(BUILD)/splicelab-analyze

@@ -4,21 +4,6 @@
 
 #include <string.h>
 
-static void csv_field(FILE *out, const char *text)
-{
-	if (!strpbrk(text, ",\"\n\r")) {
-		fputs(text, out);
-		return;
-	}
-	fputc('"', out);
-	for (const char *p = text; *p; p++) {
-		if (*p == '"')
-			fputc('"', out);
-		fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
 static const char *const kernel_columns[] = {"outcome",	   "consistent",  "pipe_size",
 					     "pipe_size_error", "bytes_moved", "splice_calls",
 					     "eagain",	   "elapsed_ms",  "detected_after_ms"};
@@ -49,7 +34,7 @@ int csv_report(FILE *out, const struct joined *joined)
 			char name[300];
 			snprintf(name, sizeof name, "%s %s", joined->runs[k].label, kernel_columns[i]);
 			fputc(',', out);
-			csv_field(out, name);
+			put_csv(out, name);
 		}
 	}
 	fputc('\n', out);
@@ -59,15 +44,22 @@ int csv_report(FILE *out, const struct joined *joined)
 			continue;
 		char flags[40];
 		format_flag_set(first->flags, flags, sizeof flags);
-		csv_field(out, first->id);
-		fprintf(out, ",%s,", first->scenario);
-		csv_field(out, first->profile ? first->profile : "");
-		fprintf(out, ",%s,%lld,%lld,%lld,", first->transport, first->pipe_req,
-			first->payload, first->chunk);
-		csv_field(out, flags);
-		fprintf(out, ",%d,%d,%d,%s,%s,%lld,%s", first->pnb, first->snb, first->dnb,
-			first->loop, first->sender, first->head_start,
-			joined->rows[r].divergent ? "yes" : "no");
+		/* Every string through put_csv: the enumerated ones were checked
+		 * on input, but a field must never be able to split a row. */
+		put_csv(out, first->id);
+		fputc(',', out);
+		put_csv(out, first->scenario);
+		fputc(',', out);
+		put_csv(out, first->profile ? first->profile : "");
+		fputc(',', out);
+		put_csv(out, first->transport);
+		fprintf(out, ",%lld,%lld,%lld,", first->pipe_req, first->payload, first->chunk);
+		put_csv(out, flags);
+		fprintf(out, ",%d,%d,%d,", first->pnb, first->snb, first->dnb);
+		put_csv(out, first->loop);
+		fputc(',', out);
+		put_csv(out, first->sender);
+		fprintf(out, ",%lld,%s", first->head_start, joined->rows[r].divergent ? "yes" : "no");
 		for (size_t k = 0; k < joined->nruns; k++) {
 			fputc(',', out);
 			cell_columns(out, join_cell(joined, r, k));

@@ -11,15 +11,22 @@ char kernel_letter(size_t k)
 
 void reproduce_command(const struct acell *cell, char *buf, size_t len)
 {
-	char payload[24], head[24];
+	/* The enumerated fields were checked on input (allowed.c); quoting
+	 * them anyway keeps a command safe to paste whatever a file held. */
+	char scenario[96], transport[96], loop[96], sender[96], payload[24], head[24];
+	sh_word(cell->scenario, scenario, sizeof scenario);
+	sh_word(cell->transport, transport, sizeof transport);
+	sh_word(cell->loop, loop, sizeof loop);
+	sh_word(cell->sender, sender, sizeof sender);
 	format_size((uint64_t)cell->payload, payload, sizeof payload);
 	format_size((uint64_t)cell->head_start, head, sizeof head);
 	if (cell->profile) {
 		/* A profile fixes pipe, chunk, flags, O_NONBLOCK and loop. */
+		char profile[96];
+		sh_word(cell->profile, profile, sizeof profile);
 		snprintf(buf, len,
 			 "build/splicelab -P %s -s %s -t %s -n %s --sender %s --head-start %s",
-			 cell->profile, cell->scenario, cell->transport, payload, cell->sender,
-			 head);
+			 profile, scenario, transport, payload, sender, head);
 		return;
 	}
 	char pipe[24], chunk[24], flags[40];
@@ -33,9 +40,8 @@ void reproduce_command(const struct acell *cell, char *buf, size_t len)
 	snprintf(buf, len,
 		 "build/splicelab -s %s -t %s -p %s -n %s -c %s -f %s --pipe-nonblock %s "
 		 "--src-nonblock %s --dst-nonblock %s -l %s --sender %s --head-start %s",
-		 cell->scenario, cell->transport, pipe, payload, chunk, flags,
-		 cell->pnb ? "on" : "off", cell->snb ? "on" : "off", cell->dnb ? "on" : "off",
-		 cell->loop, cell->sender, head);
+		 scenario, transport, pipe, payload, chunk, flags, cell->pnb ? "on" : "off",
+		 cell->snb ? "on" : "off", cell->dnb ? "on" : "off", loop, sender, head);
 }
 
 void frame_name(const char *frame, char *buf, size_t len)
@@ -64,6 +70,93 @@ void group_key(const struct acell *cell, char *buf, size_t len)
 		 cell->loop, cell->sender, head);
 }
 
+static bool control(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+void put_plain(FILE *out, const char *text)
+{
+	for (const char *p = text; *p; p++)
+		fputc(control(*p) ? '?' : *p, out);
+}
+
+void put_html(FILE *out, const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		switch (*p) {
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\'':
+			fputs("&#39;", out);
+			break;
+		default:
+			fputc(control(*p) ? '?' : *p, out);
+		}
+	}
+}
+
+void put_csv(FILE *out, const char *text)
+{
+	if (!strpbrk(text, ",\"\n\r")) {
+		fputs(text, out);
+		return;
+	}
+	fputc('"', out);
+	for (const char *p = text; *p; p++) {
+		if (*p == '"')
+			fputc('"', out);
+		fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+/* Characters a POSIX shell takes literally in a word. */
+static const char shell_safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				 "_-+=.,:/@%";
+
+void sh_word(const char *text, char *buf, size_t len)
+{
+	size_t used = 0;
+	if (*text && strspn(text, shell_safe) == strlen(text)) {
+		appendf(buf, len, &used, "%s", text);
+		return;
+	}
+	buf[0] = '\0';
+	appendf(buf, len, &used, "'");
+	for (const char *p = text; *p; p++)
+		appendf(buf, len, &used, *p == '\'' ? "'\\''" : "%c", *p);
+	appendf(buf, len, &used, "'");
+}
+
+void quoted_value(const char *text, char *buf, size_t len)
+{
+	size_t used = 0, shown = 0;
+	buf[0] = '\0';
+	appendf(buf, len, &used, "\"");
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++, shown++) {
+		if (shown == 60) {
+			appendf(buf, len, &used, "...");
+			break;
+		}
+		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+			appendf(buf, len, &used, "\\x%02x", *p);
+		else
+			appendf(buf, len, &used, "%c", *p);
+	}
+	appendf(buf, len, &used, "\"");
+}
+
 void wrap(FILE *out, const char *prefix, const char *indent, const char *text, int width)
 {
 	const char *lead = prefix;
@@ -88,9 +181,14 @@ void wrap(FILE *out, const char *prefix, const char *indent, const char *text, i
 			fputc(' ', out);
 			column++;
 		}
-		fprintf(out, "%.*s", word, p);
-		column += word;
-		p += word;
+		/* A word longer than a whole line (a hostile label, say) is cut,
+		 * so no prose line is ever wider than width. */
+		int room = width - column;
+		int take = word <= room || room < 1 ? word : room;
+		for (int i = 0; i < take; i++)
+			fputc(control(p[i]) ? '?' : p[i], out);
+		column += take;
+		p += take;
 	}
 	if (line_open)
 		fputc('\n', out);

@@ -20,26 +20,18 @@ static const struct {
 	{"crashed", "#212121", "the cell's process died on a signal"},
 };
 
-static void esc(FILE *out, const char *text)
+/* A cell id or panel key: escaped, each parameter kept whole (a line
+ * breaks only after a comma, never inside "pnb=1" or "go1.21.0-1.21.4"). */
+static void put_id(FILE *out, const char *id)
 {
-	for (const char *p = text; *p; p++) {
-		switch (*p) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		default:
-			fputc(*p, out);
-		}
+	fputs("<code class=\"id\"><span>", out);
+	for (const char *p = id; *p; p++) {
+		char one[2] = {*p, '\0'};
+		put_html(out, one);
+		if (*p == ',' && p[1])
+			fputs("</span><wbr><span>", out);
 	}
+	fputs("</span></code>", out);
 }
 
 static void head(FILE *out, const struct joined *joined)
@@ -50,7 +42,7 @@ static void head(FILE *out, const struct joined *joined)
 	fputs("body{font-family:sans-serif;margin:1.5em;color:#222;max-width:100em}\n"
 	      "h1{font-size:1.5em}h2{font-size:1.25em;margin-top:2em}h3{font-size:1em}\n"
 	      "table{border-collapse:collapse}td,th{padding:2px 6px;border:1px solid #ccc}\n"
-	      ".kernels td,.kernels th{text-align:left}\n"
+	      ".kernels td,.kernels th{text-align:left}.kernels td.kernel-label{white-space:nowrap}\n"
 	      ".legend span.box{display:inline-block;width:1em;height:1em;vertical-align:middle;"
 	      "margin-right:.3em;border:1px solid #555}\n"
 	      ".legend li{list-style:none;margin:.2em 0}\n"
@@ -59,7 +51,9 @@ static void head(FILE *out, const struct joined *joined)
 	      ".grid td,.grid th{font-size:.75em;text-align:center;min-width:3.5em}\n"
 	      ".grid td.diff{outline:3px solid #000;outline-offset:-3px}\n"
 	      ".panel{border-top:1px solid #ddd;padding-top:.5em}\n"
-	      "code{font-size:.85em;word-break:break-all}\n"
+	      "code{font-size:.85em;white-space:nowrap}\n"
+	      "code.id{white-space:normal}code.id span{white-space:nowrap}\n"
+	      ".noplot{width:18em}.noplot p{color:#555;font-size:.85em;margin:.3em 0}\n"
 	      ".note{font-size:.85em;color:#555;max-width:40em}\n",
 	      out);
 	for (int o = 0; o < OUTCOME_COUNT; o++)
@@ -92,15 +86,15 @@ static void intro(FILE *out, const struct joined *joined)
 	for (size_t k = 0; k < joined->nruns; k++) {
 		const struct run *run = &joined->runs[k];
 		fprintf(out, "<tr><td>%c</td><td class=\"kernel-label\">", kernel_letter(k));
-		esc(out, run->label);
+		put_html(out, run->label);
 		fputs("</td><td>", out);
-		esc(out, run->release);
+		put_html(out, run->release);
 		fputs("</td><td>", out);
-		esc(out, run->os);
+		put_html(out, run->os);
 		fputs("</td><td>", out);
-		esc(out, run->virt);
+		put_html(out, run->virt);
 		fputs("</td><td>", out);
-		esc(out, run->probes_mode);
+		put_html(out, run->probes_mode);
 		fprintf(out, "</td><td>%zu:", run->ncells);
 		for (int o = 0; o < OUTCOME_COUNT; o++)
 			if (run->counts[o])
@@ -110,6 +104,39 @@ static void intro(FILE *out, const struct joined *joined)
 	fprintf(out, "</table>\n<p>%zu cells in all; %zu differ between kernels, %zu of them "
 		     "missing on some kernel.</p>\n",
 		joined->nrows, joined->ndivergent, joined->npartial);
+}
+
+/* Near the top: which real programs hang on which kernel (programs.c). */
+static void programs_summary_html(FILE *out, const struct joined *joined)
+{
+	if (!programs_any(joined))
+		return;
+	fputs("<h2>Real programs on these kernels</h2>\n<p class=\"note\">Each profile cell "
+	      "runs the splice parameters of a real program (<code>build/splicelab "
+	      "--list-profiles</code>); from those cells alone:</p>\n<ul id=\"programs\">\n",
+	      out);
+	for (size_t k = 0; k < joined->nruns; k++) {
+		char summary[1800];
+		programs_summary(joined, k, summary, sizeof summary);
+		fprintf(out, "<li>%c: <b>", kernel_letter(k));
+		put_html(out, joined->runs[k].label);
+		fputs("</b>: ", out);
+		/* The summary marks profile names as `code`: <code> here. */
+		bool code = false;
+		for (const char *p = summary; *p; p++) {
+			if (*p == '`') {
+				fputs(code ? "</code>" : "<code>", out);
+				code = !code;
+				continue;
+			}
+			char one[2] = {*p, '\0'};
+			put_html(out, one);
+		}
+		if (code)
+			fputs("</code>", out);
+		fputs("</li>\n", out);
+	}
+	fputs("</ul>\n", out);
 }
 
 /* Which regime each kernel's cells match, in a few words and counts; the
@@ -128,7 +155,7 @@ static void regimes(FILE *out, const struct joined *joined)
 		struct regime_view v;
 		regime_of_run(run, &v);
 		fprintf(out, "<li>%c: <b>", kernel_letter(k));
-		esc(out, run->label);
+		put_html(out, run->label);
 		fprintf(out, "</b>: %s. Stuck cells: %zu; asleep at entry in wait_for_space: %zu; "
 			     "asleep mid-call in splice_to_pipe: %zu; EAGAIN on an O_NONBLOCK pipe "
 			     "without SPLICE_F_NONBLOCK: %zu; asleep despite it: %zu.</li>\n",
@@ -172,7 +199,7 @@ static void grid_cell(FILE *out, const struct joined *joined, long r, size_t k)
 	outcome_word(cell, word, sizeof word);
 	fprintf(out, "<td class=\"o-%s%s\" title=\"", outcome_names[cell->outcome],
 		joined->rows[r].divergent ? " diff" : "");
-	esc(out, cell->id);
+	put_html(out, cell->id);
 	fprintf(out, "\">%s</td>", word);
 }
 
@@ -207,13 +234,13 @@ static void panel(FILE *out, const struct joined *joined, const char *group, con
 	char title[512];
 	panel_title(join_first(joined, members[0]), title, sizeof title);
 	fputs("<div class=\"panel\"><h3>", out);
-	esc(out, title);
-	fputs("</h3>\n<p class=\"note\"><code>", out);
-	esc(out, group);
-	fputs("</code></p>\n<div class=\"row\">\n", out);
+	put_html(out, title);
+	fputs("</h3>\n<p class=\"note\">", out);
+	put_id(out, group);
+	fputs("</p>\n<div class=\"row\">\n", out);
 	for (size_t k = 0; k < joined->nruns; k++) {
 		fprintf(out, "<figure><figcaption>%c: ", kernel_letter(k));
-		esc(out, joined->runs[k].label);
+		put_html(out, joined->runs[k].label);
 		fputs("</figcaption>\n<table class=\"grid\"><tr><th>pipe \\ payload</th>", out);
 		char label[24];
 		for (size_t j = 0; j < nl; j++) {
@@ -273,16 +300,28 @@ static void grids(FILE *out, const struct joined *joined)
 	      "scenario, transport, splice length per call (chunk), splice flags, "
 	      "O_NONBLOCK on pipe (pnb), source (snb) and destination (dnb), loop style, "
 	      "sender and head start; in each, pipe size down and payload across, one grid "
-	      "per kernel. Hover a cell for its id.</p>\n",
+	      "per kernel. Panels where some cell differs between kernels come first. Hover "
+	      "a cell for its id.</p>\n",
 	      out);
+	/* Panels with a cell that differs between kernels first (the
+	 * interesting ones), then the rest; each part in first-seen order. */
+	bool *differs = calloc(ngroups ? ngroups : 1, sizeof *differs);
+	for (size_t r = 0; differs && r < n; r++)
+		if (group_of[r] >= 0 && joined->rows[r].divergent)
+			differs[group_of[r]] = true;
 	size_t *members = malloc((n ? n : 1) * sizeof *members);
-	for (size_t g = 0; members && g < ngroups; g++) {
-		size_t m = 0;
-		for (size_t r = first[g]; r < n; r++)
-			if (group_of[r] == (long)g)
-				members[m++] = r;
-		panel(out, joined, keys[first[g]], members, m);
+	for (int pass = 0; pass < 2 && members && differs; pass++) {
+		for (size_t g = 0; g < ngroups; g++) {
+			if (differs[g] != (pass == 0))
+				continue;
+			size_t m = 0;
+			for (size_t r = first[g]; r < n; r++)
+				if (group_of[r] == (long)g)
+					members[m++] = r;
+			panel(out, joined, keys[first[g]], members, m);
+		}
 	}
+	free(differs);
 	free(members);
 	idmap_free(&groups);
 	for (size_t r = 0; r < n; r++)
@@ -305,7 +344,7 @@ static void profiles(FILE *out, const struct joined *joined)
 			      out);
 			for (size_t k = 0; k < joined->nruns; k++) {
 				fprintf(out, "<th>%c: ", kernel_letter(k));
-				esc(out, joined->runs[k].label);
+				put_html(out, joined->runs[k].label);
 				fputs("</th>", out);
 			}
 			fputs("</tr>\n", out);
@@ -314,8 +353,10 @@ static void profiles(FILE *out, const struct joined *joined)
 		char payload[24];
 		format_size((uint64_t)cell->payload, payload, sizeof payload);
 		fputs("<tr><td>", out);
-		esc(out, cell->profile);
-		fprintf(out, "</td><td>%s</td><td>%s</td>", cell->scenario, payload);
+		put_html(out, cell->profile);
+		fputs("</td><td>", out);
+		put_html(out, cell->scenario);
+		fprintf(out, "</td><td>%s</td>", payload);
 		for (size_t k = 0; k < joined->nruns; k++)
 			grid_cell(out, joined, (long)r, k);
 		fputs("</tr>\n", out);
@@ -337,10 +378,10 @@ static void plots(FILE *out, const struct joined *joined, const struct report_op
 		char title[256];
 		cell_title(join_first(joined, r), title, sizeof title);
 		fputs("<h3 class=\"cell\">", out);
-		esc(out, title);
-		fputs("</h3>\n<p class=\"note\"><code>", out);
-		esc(out, joined->rows[r].id);
-		fputs("</code></p>\n<p>", out);
+		put_html(out, title);
+		fputs("</h3>\n<p class=\"note\">", out);
+		put_id(out, joined->rows[r].id);
+		fputs("</p>\n<p>", out);
 		for (size_t k = 0; k < joined->nruns; k++) {
 			char word[32];
 			outcome_word(join_cell(joined, r, k), word, sizeof word);
@@ -356,6 +397,7 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 {
 	head(out, joined);
 	intro(out, joined);
+	programs_summary_html(out, joined);
 	regimes(out, joined);
 	plots(out, joined, opts);
 	grids(out, joined);

@@ -187,6 +187,33 @@ static bool bool_field(struct ctx *ctx, const json_t *obj, const char *path, con
 	return json_is_true(field(ctx, obj, path, key, W_BOOL, true));
 }
 
+/* A size or count: an integer, never negative. */
+static long long count_field(struct ctx *ctx, const json_t *obj, const char *path, const char *key)
+{
+	long long value = int_field(ctx, obj, path, key);
+	if (value < 0)
+		bad(ctx, "%s.%s: expected a non-negative integer, got %lld", path, key, value);
+	return value;
+}
+
+/* An enumerated field (allowed.c): a string from its list, or null when
+ * nullable. The value is quoted in the message, escaped: it may be
+ * anything. */
+static const char *enum_field(struct ctx *ctx, const json_t *obj, const char *path,
+			      const char *key, enum allowed_field which, bool nullable)
+{
+	const char *text = json_string_value(
+		field(ctx, obj, path, key, nullable ? W_STR | W_NULL : W_STR, true));
+	if (text && allowed_index(which, text) < 0) {
+		char shown[300], list[512];
+		quoted_value(text, shown, sizeof shown);
+		allowed_text(which, list, sizeof list);
+		bad(ctx, "%s.%s: unknown %s %s (allowed: %s)", path, key, key, shown, list);
+		return NULL;
+	}
+	return text;
+}
+
 static char *dup_or_oom(struct ctx *ctx, const char *text)
 {
 	char *copy = strdup(text ? text : "");
@@ -313,6 +340,11 @@ static unsigned int kernel_clues(struct ctx *ctx, const json_t *cell, const char
 	}
 	if (json_array_size(timeline) > 0)
 		clues |= CLUE_TIMELINE;
+	const json_t *calls = field(ctx, kernel, here, "calls", W_OBJ, false);
+	const json_t *counted = json_object_get(calls, "splice_to_pipe");
+	if ((clues & CLUE_TIMELINE) && json_is_integer(counted) &&
+	    json_integer_value(counted) > (json_int_t)json_array_size(timeline))
+		clues |= CLUE_TIMELINE_CUT;
 	array_of(ctx, kernel, here, "read_bytes_per_call", W_INT, W_ARR, false);
 	return clues;
 }
@@ -325,16 +357,15 @@ static unsigned int flag_bits(struct ctx *ctx, const json_t *cell, const char *p
 	const json_t *item;
 	json_array_foreach(flags, i, item)
 	{
-		unsigned int bit = 0;
-		for (size_t f = 0; f < sizeof splice_flag_names / sizeof splice_flag_names[0]; f++)
-			if (strcmp(splice_flag_names[f].name, json_string_value(item)) == 0)
-				bit = splice_flag_names[f].bit;
-		if (!bit) {
-			bad(ctx, "%s.flags[%zu]: unknown flag \"%s\" (NONBLOCK, MOVE, MORE, GIFT)",
-			    path, i, json_string_value(item));
+		int f = allowed_index(FIELD_FLAG, json_string_value(item));
+		if (f < 0) {
+			char shown[300], list[128];
+			quoted_value(json_string_value(item), shown, sizeof shown);
+			allowed_text(FIELD_FLAG, list, sizeof list);
+			bad(ctx, "%s.flags[%zu]: unknown flag %s (allowed: %s)", path, i, shown, list);
 			return 0;
 		}
-		bits |= bit;
+		bits |= splice_flag_names[f].bit;
 	}
 	return bits;
 }
@@ -349,25 +380,29 @@ static void take_cell(struct ctx *ctx, const json_t *cell, size_t index, struct 
 		return;
 	}
 	const char *id = str_field(ctx, cell, path, "id");
-	const char *scenario = str_field(ctx, cell, path, "scenario");
-	const char *profile =
-		json_string_value(field(ctx, cell, path, "profile", W_STR | W_NULL, true));
-	const char *transport = str_field(ctx, cell, path, "transport");
-	const char *loop = str_field(ctx, cell, path, "loop");
-	const char *sender = str_field(ctx, cell, path, "sender");
-	out->pipe_req = int_field(ctx, cell, path, "pipe_size_requested");
-	out->pipe_size = int_field(ctx, cell, path, "pipe_size");
-	out->payload = int_field(ctx, cell, path, "payload");
-	out->chunk = int_field(ctx, cell, path, "chunk");
-	out->head_start = int_field(ctx, cell, path, "head_start");
+	if (id && !id_allowed(id)) {
+		char shown[300];
+		quoted_value(id, shown, sizeof shown);
+		bad(ctx, "%s.id: not a cell id %s (letters, digits and =,.:+|_/- only, at most %d "
+			 "bytes)",
+		    path, shown, ANALYZE_MAX_ID);
+	}
+	const char *scenario = enum_field(ctx, cell, path, "scenario", FIELD_SCENARIO, false);
+	const char *profile = enum_field(ctx, cell, path, "profile", FIELD_PROFILE, true);
+	const char *transport = enum_field(ctx, cell, path, "transport", FIELD_TRANSPORT, false);
+	const char *loop = enum_field(ctx, cell, path, "loop", FIELD_LOOP, false);
+	const char *sender = enum_field(ctx, cell, path, "sender", FIELD_SENDER, false);
+	out->pipe_req = count_field(ctx, cell, path, "pipe_size_requested");
+	out->pipe_size = count_field(ctx, cell, path, "pipe_size");
+	out->payload = count_field(ctx, cell, path, "payload");
+	out->chunk = count_field(ctx, cell, path, "chunk");
+	out->head_start = count_field(ctx, cell, path, "head_start");
 	out->flags = flag_bits(ctx, cell, path);
 	out->pnb = bool_field(ctx, cell, path, "pipe_nonblock");
 	out->snb = bool_field(ctx, cell, path, "src_nonblock");
 	out->dnb = bool_field(ctx, cell, path, "dst_nonblock");
-	const char *outcome = str_field(ctx, cell, path, "outcome");
-	out->outcome = outcome ? name_index(outcome_names, OUTCOME_COUNT, outcome) : 0;
-	if (out->outcome < 0)
-		bad(ctx, "%s.outcome: unknown outcome \"%s\"", path, outcome);
+	const char *outcome = enum_field(ctx, cell, path, "outcome", FIELD_OUTCOME, false);
+	out->outcome = outcome ? allowed_index(FIELD_OUTCOME, outcome) : 0;
 	out->refused = json_is_string(
 		field(ctx, cell, path, "pipe_size_error", W_STR | W_NULL, false));
 	const json_t *runs = field(ctx, cell, path, "runs", W_OBJ, false);
@@ -376,7 +411,7 @@ static void take_cell(struct ctx *ctx, const json_t *cell, size_t index, struct 
 		snprintf(here, sizeof here, "%s.runs", path);
 		out->mixed = json_is_false(field(ctx, runs, here, "consistent", W_BOOL, true));
 	}
-	out->bytes_moved = int_field(ctx, cell, path, "bytes_moved");
+	out->bytes_moved = count_field(ctx, cell, path, "bytes_moved");
 	out->elapsed_ms = json_number_value(field(ctx, cell, path, "elapsed_ms", W_NUM, true));
 	const json_t *detected = field(ctx, cell, path, "detected_after_ms", W_NUM | W_NULL, true);
 	out->detected_ms = json_is_number(detected) ? json_number_value(detected) : -1;
@@ -384,8 +419,8 @@ static void take_cell(struct ctx *ctx, const json_t *cell, size_t index, struct 
 	if (calls) {
 		char here[64];
 		snprintf(here, sizeof here, "%s.calls", path);
-		out->splice_calls = int_field(ctx, calls, here, "splice");
-		out->eagain = int_field(ctx, calls, here, "eagain");
+		out->splice_calls = count_field(ctx, calls, here, "splice");
+		out->eagain = count_field(ctx, calls, here, "eagain");
 	}
 	out->ncalls = (long long)json_array_size(
 		array_of(ctx, cell, path, "per_call_bytes", W_INT, W_ARR, true));
@@ -547,16 +582,18 @@ static void check_head(struct ctx *ctx, bool saw_cells)
 {
 	const json_t *head = ctx->run->head;
 	const char *schema = str_field(ctx, head, "$", "schema");
-	if (schema && strcmp(schema, ANALYZE_SCHEMA) != 0)
-		bad(ctx, "$.schema: unknown schema \"%s\" (this analyze reads %s)", schema,
-		    ANALYZE_SCHEMA);
+	if (schema && strcmp(schema, ANALYZE_SCHEMA) != 0) {
+		char shown[300];
+		quoted_value(schema, shown, sizeof shown);
+		bad(ctx, "$.schema: unknown schema %s (this analyze reads %s)", shown, ANALYZE_SCHEMA);
+	}
 	ctx->run->label = str_field(ctx, head, "$", "label");
 	const json_t *env = field(ctx, head, "$", "env", W_OBJ, true);
 	ctx->run->release = str_field(ctx, env, "$.env", "kernel_release");
 	ctx->run->os = str_field(ctx, env, "$.env", "os");
-	ctx->run->virt = str_field(ctx, env, "$.env", "virt");
+	ctx->run->virt = enum_field(ctx, env, "$.env", "virt", FIELD_VIRT, false);
 	const json_t *probes = field(ctx, env, "$.env", "probes", W_OBJ, true);
-	ctx->run->probes_mode = str_field(ctx, probes, "$.env.probes", "mode");
+	ctx->run->probes_mode = enum_field(ctx, probes, "$.env.probes", "mode", FIELD_PROBE_MODE, false);
 	ctx->run->probes_reason = json_string_value(
 		field(ctx, probes, "$.env.probes", "reason", W_STR, false));
 	if (!ctx->bad && !saw_cells)
@@ -625,14 +662,48 @@ static void walk(struct ctx *ctx)
 		check_head(ctx, saw_cells);
 }
 
-/* A regular file is mapped (no copy; results files are replaced by
- * rename, never rewritten in place); anything else (a pipe) is read. */
-static int read_whole(struct ctx *ctx, const char *path)
+size_t analyze_input_limit = ANALYZE_MAX_INPUT;
+
+int input_open(const char *path, bool limited, char *why, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		bad(ctx, "cannot read: %s", strerror(errno));
+		snprintf(why, len, "cannot read: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+		snprintf(why, len, "not a regular file or a pipe (a %s): refused",
+			 S_ISCHR(st.st_mode)   ? "character device"
+			 : S_ISBLK(st.st_mode) ? "block device"
+			 : S_ISDIR(st.st_mode) ? "folder"
+			 : S_ISSOCK(st.st_mode) ? "socket"
+						: "special file");
+		close(fd);
+		return -1;
+	}
+	if (limited && S_ISREG(st.st_mode) && (unsigned long long)st.st_size > analyze_input_limit) {
+		snprintf(why, len, "%lld bytes, more than the limit of %zu: refused",
+			 (long long)st.st_size, analyze_input_limit);
+		close(fd);
+		return -1;
+	}
+	/* O_NONBLOCK only kept open() from waiting on a FIFO without writer. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+/* A regular file is mapped (no copy; results files are replaced by
+ * rename, never rewritten in place); a pipe is read, up to the limit. */
+static int read_whole(struct ctx *ctx, const char *path)
+{
+	char why[160];
+	int fd = input_open(path, true, why, sizeof why);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		bad(ctx, "%s", fd < 0 ? why : strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -653,14 +724,20 @@ static int read_whole(struct ctx *ctx, const char *path)
 	size_t cap = 0, got = 0;
 	for (;;) {
 		if (got == cap) {
-			char *more = realloc(run->buf, cap ? cap * 2 : 65536);
-			if (!more) {
+			if (cap > analyze_input_limit) {
+				close(fd);
+				bad(ctx, "more than the limit of %zu bytes: refused", analyze_input_limit);
+				return -1;
+			}
+			size_t more = cap ? cap * 2 : 65536;
+			char *grown = realloc(run->buf, more);
+			if (!grown) {
 				close(fd);
 				bad(ctx, "out of memory");
 				return -1;
 			}
-			run->buf = more;
-			cap = cap ? cap * 2 : 65536;
+			run->buf = grown;
+			cap = more;
 		}
 		ssize_t n = read(fd, run->buf + got, cap - got);
 		if (n < 0 && errno == EINTR)
@@ -675,6 +752,10 @@ static int read_whole(struct ctx *ctx, const char *path)
 		got += (size_t)n;
 	}
 	close(fd);
+	if (got > analyze_input_limit) {
+		bad(ctx, "more than the limit of %zu bytes: refused", analyze_input_limit);
+		return -1;
+	}
 	run->size = got;
 	return 0;
 }
@@ -708,15 +789,38 @@ int run_load(struct run *run, const char *path)
 	const char *slash = strrchr(file, '/');
 	int dir_len = slash ? (int)(slash - file) : 1;
 	snprintf(events, sizeof events, "%.*s/events.jsonl", dir_len, slash ? file : ".");
-	if (access(events, R_OK) == 0)
+	struct stat est;
+	if (stat(events, &est) == 0) {
+		/* Read later, line by line: a regular file or a pipe, of any size. */
+		char why[160];
+		int fd = input_open(events, false, why, sizeof why);
+		if (fd < 0) {
+			snprintf(run->error, sizeof run->error, "%.800s: %.200s", events, why);
+			return -1;
+		}
+		close(fd);
 		run->events_path = strdup(events);
+	}
 	/* provenance.json (docs/lab.md): which kernel the lab booted, so the
 	 * reports can say how to rerun a cell there. Optional; ignored when
 	 * unreadable. */
 	char provenance[PATH_MAX + 16];
 	snprintf(provenance, sizeof provenance, "%.*s/provenance.json", dir_len,
 		 slash ? file : ".");
-	json_t *lab = json_load_file(provenance, 0, NULL);
+	json_t *lab = NULL;
+	struct stat pst;
+	if (stat(provenance, &pst) == 0) {
+		char why[160];
+		int fd = S_ISREG(pst.st_mode) ? input_open(provenance, true, why, sizeof why) : -1;
+		if (!S_ISREG(pst.st_mode))
+			snprintf(why, sizeof why, "not a regular file: refused");
+		if (fd < 0) {
+			snprintf(run->error, sizeof run->error, "%.800s: %.200s", provenance, why);
+			return -1;
+		}
+		lab = json_loadfd(fd, 0, NULL);
+		close(fd);
+	}
 	const char *spec = json_string_value(json_object_get(json_object_get(lab, "kernel"), "spec"));
 	const char *where = json_string_value(json_object_get(json_object_get(lab, "run"), "where"));
 	if (spec && where && strcmp(where, "qemu") == 0)
@@ -786,7 +890,10 @@ int runs_load(struct run *runs, char *const *paths, size_t n)
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].rc < 0 && rc == 0) {
-			fprintf(stderr, "splicelab-analyze: %s\n", runs[i].error);
+			/* One line, whatever a value quoted in it held. */
+			fputs("splicelab-analyze: ", stderr);
+			put_plain(stderr, runs[i].error);
+			fputc('\n', stderr);
 			rc = -1;
 		}
 	}

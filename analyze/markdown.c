@@ -8,7 +8,8 @@
 #define MAX_TIMELINE_ROWS 8
 #define MAX_DIFF_ROWS 30
 
-/* Text for a table cell: '|' escaped, newlines flattened. */
+/* Text for a table cell: '|' escaped, newlines and other control
+ * characters flattened (a cell is one line, whatever the file held). */
 static void md_cell(FILE *out, const char *text)
 {
 	fputc(' ', out);
@@ -16,7 +17,7 @@ static void md_cell(FILE *out, const char *text)
 		if (*p == '|')
 			fputs("\\|", out);
 		else
-			fputc(*p == '\n' ? ' ' : *p, out);
+			fputc((unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p, out);
 	}
 	fputs(" |", out);
 }
@@ -47,6 +48,51 @@ static const char *env_text(const struct run *run, const char *key, char *buf, s
 	else
 		snprintf(buf, len, "-");
 	return buf;
+}
+
+/* Near the top: which real programs hang on which kernel. */
+static void programs_section(FILE *out, const struct joined *joined)
+{
+	fputs("## Real programs on these kernels\n\n", out);
+	if (!programs_any(joined)) {
+		wrap(out, "", "",
+		     "No profile cell ran on any of these kernels, so nothing here says how a "
+		     "real program fares (`build/splicelab -P NAME`; the default matrix has "
+		     "them).",
+		     80);
+		fputc('\n', out);
+		return;
+	}
+	wrap(out, "", "",
+	     "Each profile cell runs the splice parameters of a real program (`build/splicelab "
+	     "--list-profiles`; the sources in splicelab's docs/kernel-history.md). From those "
+	     "cells alone:",
+	     80);
+	fputc('\n', out);
+	char line[2048];
+	for (size_t k = 0; k < joined->nruns; k++) {
+		char summary[1800];
+		programs_summary(joined, k, summary, sizeof summary);
+		snprintf(line, sizeof line, "**%c: %s**: %s", kernel_letter(k), joined->runs[k].label,
+			 summary);
+		wrap(out, "- ", "  ", line, 80);
+	}
+	fputc('\n', out);
+	table_head(out, joined, "profile (program)");
+	size_t which[64];
+	size_t n = programs_ran(joined, which, sizeof which / sizeof which[0]);
+	for (size_t i = 0; i < n; i++) {
+		char title[256];
+		snprintf(title, sizeof title, "%s (%s)", program_name(which[i]), program_text(which[i]));
+		fputc('|', out);
+		md_cell(out, title);
+		for (size_t k = 0; k < joined->nruns; k++) {
+			programs_cell(joined, k, which[i], line, sizeof line);
+			md_cell(out, line);
+		}
+		fputc('\n', out);
+	}
+	fputc('\n', out);
 }
 
 static void kernels_section(FILE *out, const struct joined *joined)
@@ -142,7 +188,8 @@ static void regimes_section(FILE *out, const struct joined *joined)
 {
 	fputs("## Which regime the evidence matches\n\n", out);
 	wrap(out, "", "",
-	     "Regimes of a socket->pipe splice (shared/reference/kernel-history.md): "
+	     "Regimes of a socket->pipe splice (splicelab's docs/kernel-history.md, with "
+	     "the commits): "
 	     "before 4.9 splice_to_pipe sleeps in pipe_wait part-way through a call; "
 	     "from 4.9 (8924feff66f3) do_splice waits once, at entry, in wait_for_space; "
 	     "from 5.1 (ee5e001196d1) an O_NONBLOCK pipe counts as SPLICE_F_NONBLOCK. "
@@ -156,28 +203,37 @@ static void regimes_section(FILE *out, const struct joined *joined)
 	}
 }
 
-typedef void (*cell_field)(const struct acell *cell, const json_t *full, char *buf, size_t len);
+typedef void (*cell_field)(const struct run *run, const struct acell *cell, const json_t *full,
+			   char *buf, size_t len);
 
-static void f_outcome(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_outcome(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
+		 size_t len)
 {
+	(void)run;
 	(void)full;
 	outcome_word(cell, buf, len);
 }
 
-static void f_moved(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_moved(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
+		 size_t len)
 {
+	(void)run;
 	snprintf(buf, len, "%lld of %lld", cell->bytes_moved,
 		 (long long)json_integer_value(json_object_get(full, "bytes_sent")));
 }
 
-static void f_calls(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_calls(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
+		 size_t len)
 {
+	(void)run;
 	(void)full;
 	snprintf(buf, len, "%lld (%lld EAGAIN)", cell->splice_calls, cell->eagain);
 }
 
-static void f_detected(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_detected(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
+		 size_t len)
 {
+	(void)run;
 	(void)full;
 	char ms[32];
 	ms_text(cell->detected_ms, ms, sizeof ms);
@@ -195,8 +251,10 @@ static const json_t *evidence_of(const json_t *full, const char *key)
 	return json_object_get(json_object_get(full, "evidence"), key);
 }
 
-static void f_thread(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_thread(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
+		 size_t len)
 {
+	(void)run;
 	(void)cell;
 	const json_t *thread = evidence_of(full, "thread");
 	if (!thread) {
@@ -210,8 +268,10 @@ static void f_thread(const struct acell *cell, const json_t *full, char *buf, si
 		 wchan && *wchan ? wchan : "-");
 }
 
-static void f_stack(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_stack(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
+		 size_t len)
 {
+	(void)run;
 	(void)cell;
 	const json_t *thread = evidence_of(full, "thread");
 	const json_t *stack = json_object_get(thread, "stack");
@@ -242,27 +302,41 @@ static void int_evidence(const json_t *full, const char *key, char *buf, size_t 
 		snprintf(buf, len, "-");
 }
 
-static void f_rcv_queue(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_rcv_queue(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
+		 size_t len)
 {
+	(void)run;
 	(void)cell;
 	int_evidence(full, "src_rcv_queue", buf, len);
 }
 
-static void f_pipe_bytes(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_pipe_bytes(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
+		 size_t len)
 {
+	(void)run;
 	(void)cell;
 	int_evidence(full, "pipe_bytes", buf, len);
 }
 
-static void f_pipe_size(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_pipe_size(const struct run *run, const struct acell *cell, const json_t *full,
+			char *buf, size_t len)
 {
 	const char *refused = json_string_value(json_object_get(full, "pipe_size_error"));
-	snprintf(buf, len, "%lld%s%s", cell->pipe_size, refused ? ", F_SETPIPE_SZ refused: " : "",
-		 refused ? refused : "");
+	long long page = json_integer_value(json_object_get(json_object_get(run->head, "env"),
+							    "page_size"));
+	size_t used = 0;
+	buf[0] = '\0';
+	appendf(buf, len, &used, "%lld", cell->pipe_size);
+	if (page > 0 && cell->pipe_size > 0 && cell->pipe_size % page == 0)
+		appendf(buf, len, &used, " (%lld slots of %lld)", cell->pipe_size / page, page);
+	if (refused)
+		appendf(buf, len, &used, ", F_SETPIPE_SZ refused: %s", refused);
 }
 
-static void f_first_calls(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_first_calls(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
+		 size_t len)
 {
+	(void)run;
 	(void)cell;
 	const json_t *first = json_object_get(json_object_get(full, "trace"), "first");
 	size_t used = 0, i;
@@ -283,8 +357,10 @@ static void f_first_calls(const struct acell *cell, const json_t *full, char *bu
 		appendf(buf, len, &used, ", ...");
 }
 
-static void f_per_call(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_per_call(const struct run *run, const struct acell *cell, const json_t *full,
+		       char *buf, size_t len)
 {
+	(void)run;
 	const json_t *list = json_object_get(full, "per_call_bytes");
 	size_t used = 0, i;
 	const json_t *value;
@@ -296,32 +372,47 @@ static void f_per_call(const struct acell *cell, const json_t *full, char *buf, 
 		appendf(buf, len, &used, "%s%lld", i ? ", " : "", (long long)json_integer_value(value));
 	}
 	if (cell->ncalls > 12)
-		appendf(buf, len, &used, ", ... (%lld calls)", cell->ncalls);
+		appendf(buf, len, &used, ", ... (12 of %lld shown%s)", cell->ncalls,
+			cell->ncalls == 64 ? "; the runner keeps the first 64 calls" : "");
 }
 
-static void f_kernel(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_kernel(const struct run *run, const struct acell *cell, const json_t *full,
+		     char *buf, size_t len)
 {
+	(void)run;
 	(void)cell;
 	const json_t *kernel = json_object_get(full, "kernel");
 	if (!kernel) {
 		snprintf(buf, len, "-");
 		return;
 	}
-	snprintf(buf, len, "%lld events, at most %lld of %lld slots and %lld bytes in the pipe",
-		 (long long)json_integer_value(json_object_get(kernel, "events")),
-		 (long long)json_integer_value(json_object_get(kernel, "max_slots_used")),
-		 (long long)json_integer_value(json_object_get(kernel, "slots_total")),
-		 (long long)json_integer_value(json_object_get(kernel, "max_bytes_in_pipe")));
+	long long total = (long long)json_integer_value(json_object_get(kernel, "slots_total"));
+	size_t used = 0;
+	buf[0] = '\0';
+	appendf(buf, len, &used, "%lld events; at most %lld of the pipe's %lld slots in use; at most "
+				 "%lld bytes in it",
+		(long long)json_integer_value(json_object_get(kernel, "events")),
+		(long long)json_integer_value(json_object_get(kernel, "max_slots_used")), total,
+		(long long)json_integer_value(json_object_get(kernel, "max_bytes_in_pipe")));
+	/* The probes add the lengths of at most 64 slots: past that the bytes
+	 * are unknown, so the maximum covers only the moments with fewer. */
+	if (total > 64)
+		appendf(buf, len, &used, ", counted only while at most 64 slots were in use (the "
+					 "probes add up at most 64 slots)");
 }
 
-static void f_note(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_note(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
+		 size_t len)
 {
+	(void)run;
 	(void)cell;
 	snprintf(buf, len, "%s", str_or(evidence_of(full, "note"), "-"));
 }
 
-static void f_reading(const struct acell *cell, const json_t *full, char *buf, size_t len)
+static void f_reading(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
+		 size_t len)
 {
+	(void)run;
 	(void)full;
 	regime_cell_text(cell, buf, len);
 }
@@ -336,12 +427,12 @@ static const struct {
 	{"detected after", f_detected},
 	{"relay thread", f_thread},
 	{"kernel stack (innermost first)", f_stack},
-	{"source receive queue (bytes)", f_rcv_queue},
-	{"pipe bytes", f_pipe_bytes},
-	{"pipe size", f_pipe_size},
+	{"source receive queue (SIOCINQ, bytes, at the verdict)", f_rcv_queue},
+	{"bytes in the pipe (FIONREAD, at the verdict)", f_pipe_bytes},
+	{"pipe size (F_GETPIPE_SZ: bytes, slots of a page)", f_pipe_size},
 	{"first splice calls returned, in order", f_first_calls},
-	{"bytes per socket->pipe call", f_per_call},
-	{"probes", f_kernel},
+	{"bytes moved by each socket->pipe call", f_per_call},
+	{"kernel probes", f_kernel},
 	{"the runner's note", f_note},
 	{"what it says about the regime", f_reading},
 };
@@ -349,32 +440,48 @@ static const struct {
 static void timeline_table(FILE *out, const struct run *run, const struct acell *cell,
 			   size_t k)
 {
-	struct tl_point points[64];
-	const char *from = NULL;
-	size_t n = timeline_of(run, cell, points, sizeof points / sizeof points[0], &from);
-	char line[512];
-	if (!n) {
+	struct timeline tl;
+	timeline_get(run, cell, &tl);
+	char line[768];
+	if (!tl.n) {
 		snprintf(line, sizeof line, "%c (%s): no probe timeline (probes: %s).",
 			 kernel_letter(k), run->label, run->probes_mode);
 		wrap(out, "", "", line, 80);
 		fputc('\n', out);
 		return;
 	}
-	snprintf(line, sizeof line,
-		 "%c (%s): splice_to_pipe calls, from %s (slots and bytes in the pipe "
-		 "before and after each call; the first and the last when there are many):",
-		 kernel_letter(k), run->label, from);
+	size_t used = 0;
+	appendf(line, sizeof line, &used,
+		"%c (%s): %zu splice_to_pipe calls, from %s: the slots and bytes in the pipe "
+		"before and after each call",
+		kernel_letter(k), run->label, tl.n, tl.from);
+	if (tl.calls > (long long)tl.n && strcmp(tl.from, "kernel.timeline") == 0)
+		appendf(line, sizeof line, &used,
+			" (the first %zu of the %lld the probes counted: the matrix keeps 64; "
+			"events.jsonl, when kept beside it, has every call)",
+			tl.n, tl.calls);
+	bool unread = false;
+	for (size_t i = 0; i < tl.n; i++)
+		unread |= tl.points[i].slots_after < 0 || tl.points[i].bytes_before < 0 ||
+			  tl.points[i].bytes_after < 0 || tl.points[i].slots_before < 0;
+	appendf(line, sizeof line, &used, "%s.",
+		tl.n > MAX_TIMELINE_ROWS + 1 ? "; the first and the last calls" : "");
+	if (unread)
+		appendf(line, sizeof line, &used,
+			" A `-` is a value the probes could not read: the bytes while more than 64 "
+			"slots were in use (they add up at most 64 slots), and the \"after\" "
+			"values of a call that never returned.");
 	wrap(out, "", "", line, 80);
 	fputs("\n| call | slots before | slots after | slots total | bytes before | "
 	      "bytes after | returned |\n|---|---|---|---|---|---|---|\n",
 	      out);
-	for (size_t i = 0; i < n; i++) {
-		const struct tl_point *p = &points[i];
+	for (size_t i = 0; i < tl.n; i++) {
+		const struct tl_point *p = &tl.points[i];
 		/* A short table: the first calls and the last ones, where the pipe
 		 * fills up. */
-		if (n > MAX_TIMELINE_ROWS + 1 && i == MAX_TIMELINE_ROWS / 2) {
+		if (tl.n > MAX_TIMELINE_ROWS + 1 && i == MAX_TIMELINE_ROWS / 2) {
 			fputs("| ... | | | | | | |\n", out);
-			i = n - (MAX_TIMELINE_ROWS - MAX_TIMELINE_ROWS / 2) - 1;
+			i = tl.n - (MAX_TIMELINE_ROWS - MAX_TIMELINE_ROWS / 2) - 1;
 			continue;
 		}
 		const long long values[] = {p->slots_before, p->slots_after, p->slots_total,
@@ -392,12 +499,22 @@ static void timeline_table(FILE *out, const struct run *run, const struct acell 
 			fputs(" never (asleep) |\n", out);
 	}
 	fputc('\n', out);
+	timeline_free(&tl);
 }
 
-/* The same cell on the kernels that ran under the lab's qemu. */
+/* The same cell on the kernels that ran under the lab's qemu. A kernel
+ * given as a file is named by its file name alone: the path was the
+ * machine's that made the results, and means nothing to a reader. */
 static void lab_commands(FILE *out, const struct joined *joined, const char *options)
 {
-	bool any = false;
+	bool any = false, files = false;
+	char matrix[1024];
+	/* Double quotes keep the options one word; anything they would not
+	 * protect is single-quoted instead. */
+	if (strpbrk(options, "\"$`\\!"))
+		sh_word(options, matrix, sizeof matrix);
+	else
+		snprintf(matrix, sizeof matrix, "\"%s\"", options);
 	for (size_t k = 0; k < joined->nruns; k++) {
 		const char *spec = joined->runs[k].lab_spec;
 		bool seen = false;
@@ -410,10 +527,21 @@ static void lab_commands(FILE *out, const struct joined *joined, const char *opt
 			      "names them):\n\n```sh\n",
 			      out);
 		any = true;
-		fprintf(out, "make lab KERNELS=%s MATRIX=\"%s\"\n", spec, options);
+		const char *base = strrchr(spec, '/');
+		files |= base != NULL;
+		char word[512];
+		sh_word(base ? base + 1 : spec, word, sizeof word);
+		fprintf(out, "make lab KERNELS=%s MATRIX=%s\n", word, matrix);
 	}
 	if (any)
 		fputs("```\n\n", out);
+	if (files) {
+		wrap(out, "", "",
+		     "A kernel that was given as a file is named by its file name: give the "
+		     "path of your copy.",
+		     80);
+		fputc('\n', out);
+	}
 }
 
 static void cell_section(FILE *out, const struct joined *joined, size_t r, size_t number)
@@ -457,7 +585,7 @@ static void cell_section(FILE *out, const struct joined *joined, size_t r, size_
 			const struct acell *cell = join_cell(joined, r, k);
 			char value[1024];
 			if (cell)
-				cell_fields[f].get(cell, full[k], value, sizeof value);
+				cell_fields[f].get(&joined->runs[k], cell, full[k], value, sizeof value);
 			else
 				snprintf(value, sizeof value, "(no such cell)");
 			md_cell(out, value);
@@ -474,6 +602,34 @@ static void cell_section(FILE *out, const struct joined *joined, size_t r, size_
 	}
 }
 
+/* What each number in a cell's table counts, once, before the cells. */
+static void numbers_legend(FILE *out)
+{
+	static const char *const items[] = {
+		"pipe size: what F_GETPIPE_SZ reported after the request: the pipe's "
+		"capacity in bytes, that is its slots times the page size. A slot holds one "
+		"fragment of socket data, often much less than a page, so a pipe can be full "
+		"with far fewer bytes in it.",
+		"bytes in the pipe (FIONREAD) and source receive queue (SIOCINQ): bytes "
+		"waiting in the pipe and in the relay's source socket when the verdict was "
+		"taken.",
+		"bytes moved by each socket->pipe call: what each successful splice into the "
+		"pipe returned, in order; the runner keeps the first 64 calls.",
+		"kernel probes: the events recorded for the cell; the most slots in use at "
+		"once, of the pipe's slots; and the most bytes in the pipe, which the probes "
+		"can count only while at most 64 slots are in use (they add up the lengths of "
+		"at most 64 slots), so for a bigger pipe it covers only those moments.",
+		"In the splice_to_pipe timelines, `-` is a value the probes could not read "
+		"(never a zero): the bytes while more than 64 slots were in use, and the "
+		"\"after\" values of a call that never returned.",
+	};
+	wrap(out, "", "", "What the numbers count:", 80);
+	fputc('\n', out);
+	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
+		wrap(out, "- ", "  ", items[i], 80);
+	fputc('\n', out);
+}
+
 int markdown_report(FILE *out, const struct joined *joined, const struct report_opts *opts)
 {
 	fprintf(out, "# splice(2) socket->pipe on %zu kernels\n\n", joined->nruns);
@@ -486,10 +642,12 @@ int markdown_report(FILE *out, const struct joined *joined, const struct report_
 		 joined->nruns);
 	wrap(out, "", "", line, 80);
 	fputc('\n', out);
+	programs_section(out, joined);
 	kernels_section(out, joined);
 	differences_section(out, joined);
 	regimes_section(out, joined);
 	fputs("## Cells\n\n", out);
+	numbers_legend(out);
 	if (opts->nrows == 0)
 		fputs("No cell was chosen (`--cell ID`).\n\n", out);
 	for (size_t i = 0; i < opts->nrows; i++)

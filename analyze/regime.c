@@ -1,5 +1,5 @@
-/* Which of the three socket->pipe regimes (shared/reference/kernel-history.md)
- * a kernel's results match, from what its cells show, never from the
+/* Which of the three socket->pipe regimes (docs/kernel-history.md) a
+ * kernel's results match, from what its cells show, never from the
  * release number:
  *   A, before 4.9: splice_to_pipe sleeps in pipe_wait part-way through a
  *      call (the stack shows pipe_wait called from splice_to_pipe);
@@ -118,9 +118,12 @@ enum regime regime_of_release(const char *release)
 {
 	char *end;
 	long major = strtol(release, &end, 10);
-	if (end == release || *end != '.')
+	if (end == release || *end != '.' || major < 0 || major > 999)
 		return REGIME_UNKNOWN;
 	long minor = strtol(end + 1, &end, 10);
+	/* Bounded before the arithmetic: a file may carry any number. */
+	if (minor < 0 || minor > 999)
+		return REGIME_UNKNOWN;
 	long v = major * 1000 + minor;
 	if (v < 4009)
 		return REGIME_A;
@@ -152,15 +155,17 @@ static void seen_by(char *buf, size_t len, size_t stacks, const char *in_stack, 
 			by_probes);
 }
 
-/* A list item, then its example ids as a code block inside the item (ids
- * are longer than a mail line). */
+/* A list item, then its example ids as a fenced code block inside the
+ * item (ids are longer than a mail line; only code may be). */
 static void item(FILE *out, const char *text, const char *example, const char *other)
 {
 	wrap(out, "- ", "  ", text, 80);
-	if (example)
-		fprintf(out, "\n      %s\n", example);
-	if (other)
-		fprintf(out, "      %s\n", other);
+	if (example) {
+		fprintf(out, "\n  ```\n  %s\n", example);
+		if (other)
+			fprintf(out, "  %s\n", other);
+		fputs("  ```\n", out);
+	}
 	fputc('\n', out);
 }
 

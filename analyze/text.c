@@ -35,8 +35,11 @@ void print_kernel_lines(FILE *out, const struct joined *joined)
 	}
 	for (size_t k = 0; k < joined->nruns; k++) {
 		const struct run *run = &joined->runs[k];
-		fprintf(out, "%c  %-*s  %s, %s, probes %s: ", kernel_letter(k), width, run->label,
-			run->release, run->virt, run->probes_mode);
+		fprintf(out, "%c  ", kernel_letter(k));
+		put_plain(out, run->label);
+		fprintf(out, "%*s  ", width - (int)strlen(run->label), "");
+		put_plain(out, run->release);
+		fprintf(out, ", %s, probes %s: ", run->virt, run->probes_mode);
 		print_counts(out, run);
 		fputc('\n', out);
 	}
@@ -67,7 +70,7 @@ int text_report(FILE *out, const struct joined *joined, const struct report_opts
 				fputs(word, out);
 			fprintf(out, "%*s", pad > 0 ? pad : 1, "");
 		}
-		fputs(row->id, out);
+		put_plain(out, row->id);
 		if (row->partial) {
 			fputs("  (only on ", out);
 			for (size_t k = 0; k < joined->nruns; k++)

@@ -10,7 +10,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "min_btf.h"
 #include "skeleton.h"
+#include "verifier_features.h"
 
 const char *const probe_fn_names[FN_COUNT] = {
 	[FN_SPLICE_TO_PIPE] = "splice_to_pipe",
@@ -38,17 +40,26 @@ struct kernel_view {
 	bool kallsyms_read;
 };
 
+/* Lines are "ADDRESS TYPE NAME[\t[MODULE]]"; tens of thousands of them, so
+ * no sscanf: in a TCG guest it cost more than the kernel took to list them. */
 static void read_kallsyms(struct kernel_view *view)
 {
 	FILE *file = fopen("/proc/kallsyms", "r");
 	char line[512];
+	bool first_char[256] = {false};
 	if (!file)
 		return;
 	view->kallsyms_read = true;
+	for (int fn = 0; fn < FN_COUNT; fn++)
+		first_char[(unsigned char)probe_fn_names[fn][0]] = true;
 	while (fgets(line, sizeof line, file)) {
-		char type, name[256];
-		if (sscanf(line, "%*s %c %255s", &type, name) != 2)
+		char *name = strchr(line, ' ');
+		if (!name || !name[1] || name[2] != ' ')
 			continue;
+		name += 3;
+		if (!first_char[(unsigned char)*name])
+			continue;
+		name[strcspn(name, " \t\n")] = '\0';
 		for (int fn = 0; fn < FN_COUNT; fn++) {
 			size_t len = strlen(probe_fn_names[fn]);
 			if (strncmp(name, probe_fn_names[fn], len) != 0)
@@ -155,12 +166,12 @@ static const char *absent_why(const struct kernel_view *view, bool fentry, int f
 				   : "/proc/kallsyms unreadable";
 }
 
-static int try_mode(bool fentry, const struct attach_opts *opts, const struct kernel_view *view,
-		    bool ringbuf, struct attempt *attempt)
+static int try_mode(bool fentry, const struct attach_opts *opts, const char *btf_path,
+		    const struct kernel_view *view, bool ringbuf, struct attempt *attempt)
 {
 	const char *entry_kind = fentry ? "fentry" : "kprobe";
 	const char *exit_kind = fentry ? "fexit" : "kretprobe";
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts->btf_path);
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
 	bool wanted[FN_COUNT];
 	char buf[384];
 
@@ -232,24 +243,86 @@ static int try_mode(bool fentry, const struct attach_opts *opts, const struct ke
 	return 0;
 }
 
-static json_t *not_verified(bool old_layout, bool ringbuf, bool fentry)
+/* Which path libbpf took for the kprobes: its legacy one leaves events named
+ * libbpf_<pid>_... in tracefs' kprobe_events; the perf kprobe PMU leaves
+ * none there. */
+static bool kprobes_through_tracefs(void)
+{
+	static const char *const files[] = {"/sys/kernel/tracing/kprobe_events",
+					    "/sys/kernel/debug/tracing/kprobe_events"};
+	char ours[32], line[512];
+	bool found = false;
+	snprintf(ours, sizeof ours, "libbpf_%d_", (int)getpid());
+	for (int i = 0; i < 2 && !found; i++) {
+		FILE *file = fopen(files[i], "r");
+		if (!file)
+			continue;
+		while (!found && fgets(line, sizeof line, file))
+			found = strstr(line, ours) != NULL;
+		fclose(file);
+	}
+	return found;
+}
+
+/* What this run did, from which not_verified is derived. */
+struct run_facts {
+	bool old_layout, ringbuf, fentry, tracefs_kprobes;
+	const char *no_fentry_why; /* kprobe mode: why not fentry */
+	struct verifier_features verifier;
+};
+
+static void add_verifier_item(json_t *list, enum verifier_answer answer, const char *what)
+{
+	char text[256];
+	if (answer == VERIFIER_ACCEPTS)
+		snprintf(text, sizeof text, "a verifier without %s: this kernel's has them", what);
+	else if (answer == VERIFIER_UNKNOWN)
+		snprintf(text, sizeof text,
+			 "a verifier without %s: unknown here (the check program was refused)",
+			 what);
+	else
+		return;
+	json_array_append_new(list, json_string(text));
+}
+
+/* Only what this run did not exercise: the other pipe layout, the other
+ * buffer, the other attach paths, verifier limits this kernel lacks. */
+static json_t *not_verified(const struct run_facts *facts)
 {
 	json_t *list = json_array();
-	if (!old_layout)
-		json_array_append_new(list, json_string("the pre-5.5 pipe layout (nrbufs, curbuf, "
-							"buffers): not exercised on this kernel"));
-	else
-		json_array_append_new(list, json_string("the 5.5+ pipe layout (head, tail, "
-							"max_usage): not exercised on this kernel"));
-	if (ringbuf)
-		json_array_append_new(list, json_string("the perf buffer path (kernels before 5.8): "
-							"not exercised on this kernel"));
-	if (fentry)
-		json_array_append_new(list, json_string("kprobe attach: not exercised in this run "
-							"(--mode kprobe)"));
-	json_array_append_new(list, json_string("kernels without global data or bounded loops "
-						"(before 5.2/5.3): verifier not exercised here"));
+	json_array_append_new(list, json_string(facts->old_layout
+							? "the 5.5+ pipe layout (head, tail, max_usage): "
+							  "this kernel has the older one"
+							: "the pre-5.5 pipe layout (nrbufs, curbuf, "
+							  "buffers): this kernel has the newer one"));
+	json_array_append_new(list, json_string(facts->ringbuf
+							? "the perf buffer (kernels without a ring "
+							  "buffer): this run used the ring buffer"
+							: "the ring buffer: this kernel has none, the "
+							  "perf buffer was used"));
+	char text[600];
+	if (facts->fentry) {
+		json_array_append_new(list, json_string("kprobe/kretprobe attach (perf kprobe PMU or "
+							"tracefs kprobe_events): fentry attached"));
+	} else {
+		snprintf(text, sizeof text, "fentry/fexit: %s", facts->no_fentry_why);
+		json_array_append_new(list, json_string(text));
+		json_array_append_new(list, json_string(facts->tracefs_kprobes
+								? "kprobes through the perf kprobe PMU: "
+								  "this kernel has none, tracefs "
+								  "kprobe_events was used"
+								: "kprobes through tracefs kprobe_events "
+								  "(kernels without the perf kprobe PMU): "
+								  "the PMU was used"));
+	}
+	add_verifier_item(list, facts->verifier.bounded_loops, "bounded loops (before 5.3)");
+	add_verifier_item(list, facts->verifier.global_data, "global data (before 5.2)");
 	return list;
+}
+
+static json_t *answer_json(enum verifier_answer answer)
+{
+	return answer == VERIFIER_UNKNOWN ? json_null() : json_boolean(answer == VERIFIER_ACCEPTS);
 }
 
 int attach_probes(const struct attach_opts *opts, struct attached *out)
@@ -274,37 +347,64 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 		out->report = json_pack("{s:s, s:s}", "mode", "none", "reason", reason);
 		return -1;
 	}
+	/* libbpf would parse and search the whole file again for each load:
+	 * give it only what the relocations look at. */
+	struct min_btf min = {.fd = -1};
+	if (opts->btf_path) {
+		size_t object_size;
+		const void *object = probe_object_bytes(&object_size);
+		if (min_btf_make(view.btf, object, object_size, &min))
+			min.fd = -1;
+	}
 	/* The kernel side chooses by the same test (bpf_core_type_exists). */
 	bool ringbuf = btf__find_by_name_kind(view.btf, "bpf_ringbuf", BTF_KIND_STRUCT) > 0;
 
 	struct attempt attempt = {0};
 	bool fentry = false;
 	int rc = -1;
+	char fentry_why[600] = "";
 	/* fentry needs the running kernel's own BTF: a --btf file cannot give
 	 * trampolines their target. */
-	if (opts->mode != MODE_KPROBE && !opts->btf_path) {
-		rc = try_mode(true, opts, &view, ringbuf, &attempt);
-		if (rc == 0) {
-			fentry = true;
+	if (opts->mode == MODE_KPROBE)
+		snprintf(fentry_why, sizeof fentry_why, "not tried (--mode kprobe)");
+	else if (opts->btf_path)
+		snprintf(fentry_why, sizeof fentry_why,
+			 "not tried (--btf: trampolines need the kernel's own BTF)");
+	else {
+		rc = try_mode(true, opts, NULL, &view, ringbuf, &attempt);
+		fentry = rc == 0;
+		if (fentry)
 			snprintf(reason, sizeof reason,
 				 "fentry/fexit loaded and attached: this kernel has BPF trampolines");
-		} else {
-			snprintf(reason, sizeof reason, "fentry: %s", attempt.why);
+		else
+			snprintf(fentry_why, sizeof fentry_why, "%s", attempt.why);
+		if (!fentry)
 			attempt_free(&attempt);
-		}
 	}
+	if (!fentry)
+		snprintf(reason, sizeof reason, "fentry: %s", fentry_why);
 	if (rc != 0 && opts->mode != MODE_FENTRY) {
 		/* Only kprobes need the symbol table; reading it costs as much as
 		 * loading every program, in a slow guest. */
 		read_kallsyms(&view);
-		rc = try_mode(false, opts, &view, ringbuf, &attempt);
+		rc = try_mode(false, opts, min.fd >= 0 ? min.path : opts->btf_path, &view, ringbuf,
+			      &attempt);
+		if (rc != 0 && min.fd >= 0) {
+			/* Never a worse result for the cut: the whole file again. */
+			attempt_free(&attempt);
+			min_btf_close(&min);
+			rc = try_mode(false, opts, opts->btf_path, &view, ringbuf, &attempt);
+		}
 		size_t used = strlen(reason);
-		snprintf(reason + used, sizeof reason - used, "%skprobe: %s", used ? "; " : "",
+		snprintf(reason + used, sizeof reason - used, "; kprobe: %s",
 			 rc == 0 ? "kprobe/kretprobe attached" : attempt.why);
 		if (rc != 0)
 			attempt_free(&attempt);
 	}
+	json_t *btf_cut = min.fd >= 0 ? json_integer((json_int_t)min.types) : json_null();
+	min_btf_close(&min);
 	if (rc != 0) {
+		json_decref(btf_cut);
 		out->report = json_pack("{s:s, s:s, s:s}", "mode", "none", "reason", reason, "btf",
 					btf_from);
 		btf__free(view.btf);
@@ -313,14 +413,26 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 	out->skel = attempt.skel;
 	out->ringbuf = ringbuf;
 	memcpy(out->links, attempt.links, sizeof out->links);
-	bool old_layout = !btf_struct_has(view.btf, "pipe_inode_info", "head") &&
-			  btf_struct_has(view.btf, "pipe_inode_info", "nrbufs");
-	out->report = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:o}", "mode",
-				fentry ? "fentry" : "kprobe", "reason", reason, "attached",
-				attempt.attached, "not_attached", attempt.not_attached,
-				"pipe_layout", old_layout ? "nrbufs" : "head_tail", "btf", btf_from,
-				"buffer", ringbuf ? "ringbuf" : "perfbuf", "not_verified",
-				not_verified(old_layout, ringbuf, fentry));
+	struct run_facts facts = {
+		.old_layout = !btf_struct_has(view.btf, "pipe_inode_info", "head") &&
+			      btf_struct_has(view.btf, "pipe_inode_info", "nrbufs"),
+		.ringbuf = ringbuf,
+		.fentry = fentry,
+		.tracefs_kprobes = !fentry && kprobes_through_tracefs(),
+		.no_fentry_why = fentry_why,
+	};
+	probe_verifier_features(&facts.verifier);
+	out->report = json_pack(
+		"{s:s, s:s, s:o, s:o, s:s, s:s, s:o, s:s, s:s?, s:{s:o, s:o}, s:o}", "mode",
+		fentry ? "fentry" : "kprobe", "reason", reason, "attached", attempt.attached,
+		"not_attached", attempt.not_attached, "pipe_layout",
+		facts.old_layout ? "nrbufs" : "head_tail", "btf", btf_from, "btf_cut_types",
+		btf_cut, "buffer",
+		ringbuf ? "ringbuf" : "perfbuf", "kprobes_via",
+		fentry ? NULL : facts.tracefs_kprobes ? "kprobe_events" : "perf_kprobe_pmu",
+		"verifier", "bounded_loops", answer_json(facts.verifier.bounded_loops),
+		"global_data", answer_json(facts.verifier.global_data), "not_verified",
+		not_verified(&facts));
 	btf__free(view.btf);
 	return 0;
 }

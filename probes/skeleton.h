@@ -9,4 +9,7 @@
 
 struct splice_probe_bpf *open_skeleton(const struct bpf_object_open_opts *opts);
 
+/* The BPF object's ELF image, as embedded in the skeleton. */
+const void *probe_object_bytes(size_t *size);
+
 #endif

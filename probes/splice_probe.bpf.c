@@ -5,9 +5,9 @@
  * Every function has a kprobe/kretprobe pair and an fentry/fexit pair; the
  * loader loads one set (fentry where the kernel has trampolines) and only
  * the functions this kernel has. Written for old verifiers too (see
- * ../shared/reference/old-kernel-bpf.md): no global data, no bounded loops,
- * field-existence checks compared with a constant, every CO-RE read into a
- * zeroed destination, records built on the stack. */
+ * docs/probes.md): no global data, no bounded loops, every existence check
+ * through present() below, every CO-RE read into a zeroed destination,
+ * records built on the stack. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -17,6 +17,15 @@
 #define EAGAIN 11
 
 char LICENSE[] SEC("license") = "GPL";
+
+/* A CO-RE existence check (bpf_core_field_exists, bpf_core_type_exists),
+ * which libbpf relocates to the constant 1 or 0, compared so that the code
+ * for a field or type this kernel lacks (which libbpf poisons) is skipped
+ * by a compare with 0. 4.9's verifier follows only one side of a JEQ/JNE
+ * when the register's known constant EQUALS the immediate: `!= 0` compiles
+ * to "if r1 == 0 goto skip", which it skips when r1 is 0; `== 1` compiles
+ * to "if r1 != 1 goto skip", which it walks both ways, into the poison. */
+#define present(exists) ((exists) != 0)
 
 /* The pipe layout up to 5.4: occupancy nrbufs from curbuf, capacity buffers. */
 struct pipe_inode_info___old {
@@ -102,7 +111,7 @@ static __always_inline void read_pipe(struct pipe_inode_info *pipe, struct pipe_
 
 	if (!pipe)
 		return;
-	if (bpf_core_field_exists(pipe->head) == 1) {
+	if (present(bpf_core_field_exists(pipe->head))) {
 		__u32 head = 0, tail = 0;
 		bpf_core_read(&head, sizeof(head), &pipe->head);
 		bpf_core_read(&tail, sizeof(tail), &pipe->tail);
@@ -112,7 +121,7 @@ static __always_inline void read_pipe(struct pipe_inode_info *pipe, struct pipe_
 		used = head - tail;
 		first = tail;
 	}
-	if (bpf_core_field_exists(((struct pipe_inode_info___old *)pipe)->nrbufs) == 1) {
+	if (present(bpf_core_field_exists(((struct pipe_inode_info___old *)pipe)->nrbufs))) {
 		struct pipe_inode_info___old *old = (void *)pipe;
 		bpf_core_read(&used, sizeof(used), &old->nrbufs);
 		bpf_core_read(&first, sizeof(first), &old->curbuf);
@@ -142,11 +151,12 @@ static __always_inline void read_pipe(struct pipe_inode_info *pipe, struct pipe_
 
 static __always_inline void send(void *ctx, struct probe_record *rec)
 {
-	if (bpf_core_type_exists(struct bpf_ringbuf) == 1) {
+	if (present(bpf_core_type_exists(struct bpf_ringbuf))) {
 		if (bpf_ringbuf_output(&records_ringbuf, rec, sizeof(*rec), 0))
 			count(COUNTER_LOST);
 	}
-	if (bpf_core_type_exists(struct bpf_ringbuf) == 0)
+	/* Kernels with a ring buffer have verifiers that prune either way. */
+	if (!present(bpf_core_type_exists(struct bpf_ringbuf)))
 		bpf_perf_event_output(ctx, &records_perfbuf, BPF_F_CURRENT_CPU, rec, sizeof(*rec));
 }
 

@@ -40,8 +40,11 @@ static const char usage_text[] =
 	"      --mode MODE     auto, fentry, kprobe [auto: fentry when this kernel loads\n"
 	"                      and attaches it, else kprobes]\n"
 	"      --btf FILE      the kernel's BTF when it has none of its own (CentOS 7,\n"
-	"                      most 4.x): BTFHub, or pahole --btf_encode_detached\n"
-	"      --list          attach, print what attached and what did not, and exit\n"
+	"                      most 4.x): BTFHub, or pahole --btf_encode_detached;\n"
+	"                      libbpf is given only the types the probes use\n"
+	"      --list          attach, print how (mode, pipe layout, buffer, kprobe\n"
+	"                      path), what attached, what did not and why, what this\n"
+	"                      run did not exercise, and exit\n"
 	"      --ready-fd FD   write the attach report (one JSON line) to FD when ready,\n"
 	"                      and the counts (one more line) when done\n"
 	"      --runs FILE     when stopping, read which process ran which cell from\n"
@@ -315,6 +318,14 @@ static void print_list(const json_t *report)
 	       json_string_value(json_object_get(report, "mode")),
 	       json_string_value(json_object_get(report, "reason")),
 	       json_number_value(json_object_get(report, "attach_ms")));
+	const char *facts[][2] = {{"pipe layout", "pipe_layout"},
+				  {"buffer", "buffer"},
+				  {"kprobes via", "kprobes_via"}};
+	for (size_t f = 0; f < sizeof facts / sizeof facts[0]; f++) {
+		const char *value = json_string_value(json_object_get(report, facts[f][1]));
+		if (value)
+			printf("%s: %s\n", facts[f][0], value);
+	}
 	json_array_foreach(json_object_get(report, "attached"), i, item)
 		printf("attached      %-20s %s\n", json_string_value(json_object_get(item, "fn")),
 		       json_string_value(json_object_get(item, "kind")));

@@ -2,6 +2,7 @@
  * and print what the kernel did with each cell. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "cell.h"
 #include "env.h"
 #include "grid.h"
+#include "matrix_name.h"
 #include "options.h"
 #include "probe_session.h"
 #include "profiles.h"
@@ -33,7 +35,7 @@ static void print_profiles(void)
 	}
 }
 
-static json_t *params_json(const struct options *options)
+static json_t *params_json(const struct options *options, const char *matrix)
 {
 	json_t *argv = json_array();
 	for (int i = 0; i < options->argc; i++)
@@ -47,8 +49,9 @@ static json_t *params_json(const struct options *options)
 	const char *preset = spec->preset_given ? preset_names[spec->preset]
 			     : any_grid		? NULL
 						: "default";
-	return json_pack("{s:o, s:o, s:i, s:i, s:i, s:i, s:I}", "argv", argv, "preset",
-			 preset ? json_string(preset) : json_null(), "jobs", options->jobs,
+	return json_pack("{s:o, s:o, s:s, s:i, s:i, s:i, s:i, s:I}", "argv", argv, "preset",
+			 preset ? json_string(preset) : json_null(), "matrix", matrix, "jobs",
+			 options->jobs,
 			 "window_ms", (int)options->window_ms, "cell_timeout_ms",
 			 (int)options->cell_timeout_ms, "repeat", (int)options->repeat,
 			 "head_start", (json_int_t)spec->head_start);
@@ -71,18 +74,98 @@ static bool use_color(const struct options *options)
 	return isatty(STDOUT_FILENO);
 }
 
+/* The signal that asked the run to stop (0: none); the runner and the
+ * final write look at it, so a stop kills and reaps every cell and leaves
+ * no temporary file. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction action;
+	memset(&action, 0, sizeof action);
+	action.sa_handler = on_stop_signal;
+	sigemptyset(&action.sa_mask);
+	int signals[] = {SIGINT, SIGTERM, SIGHUP};
+	for (size_t i = 0; i < sizeof signals / sizeof signals[0]; i++) {
+		/* An ignored signal stays ignored (nohup, a shell's background
+		 * job): whoever started us asked for that. */
+		struct sigaction old;
+		if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(signals[i], &action, NULL);
+	}
+}
+
+/* 128 + the signal, as a shell reports a command it ended. A run stopped
+ * before matrix.json was written leaves nothing of itself: discard (the
+ * probes' events.jsonl, when they ran) is removed too. */
+static int stopped(size_t finished, size_t total, const char *written, const char *discard)
+{
+	const char *name = sigabbrev_np(stop_signal);
+	if (discard)
+		unlink(discard);
+	if (written)
+		fprintf(stderr, "splicelab: stopped by SIG%s; %s/matrix.json was written whole\n",
+			name ? name : "?", written);
+	else
+		fprintf(stderr,
+			"splicelab: stopped by SIG%s after %zu of %zu cell runs; nothing was "
+			"written\n",
+			name ? name : "?", finished, total);
+	return 128 + stop_signal;
+}
+
+/* What went to stdout must have arrived: a full disk or a closed pipe is a
+ * failure, not a success with a lost table. */
+static int stdout_status(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "splicelab: writing to stdout failed: %s\n", strerror(errno));
+		return rc ? rc : 1;
+	}
+	return rc;
+}
+
+/* Every argument is recorded in params.argv, a JSON string: refuse what is
+ * not UTF-8 before anything runs rather than drop it. */
+static int check_argv_utf8(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		json_t *text = json_string(argv[i]);
+		if (!text) {
+			fprintf(stderr,
+				"splicelab: argument %d is not valid UTF-8 (matrix.json records "
+				"the command line) (see --help)\n",
+				i);
+			return EXIT_USAGE;
+		}
+		json_decref(text);
+	}
+	return 0;
+}
+
+/* Where a run without --out goes (relative to the current folder). */
+#define DEFAULT_RUNS_DIR "build/runs"
+
 int main(int argc, char **argv)
 {
 	struct options options;
 	int rc = options_parse(argc, argv, &options);
 	if (rc == 1)
-		return 0;
+		return stdout_status(0);
+	if (rc == 0)
+		rc = check_argv_utf8(argc, argv);
 	if (rc)
 		return rc;
 	if (options.list_profiles) {
 		print_profiles();
 		options_free(&options);
-		return 0;
+		return stdout_status(0);
 	}
 	size_t ncells = 0;
 	struct cell_params *cells = grid_expand(&options.spec, &ncells);
@@ -98,7 +181,7 @@ int main(int argc, char **argv)
 		}
 		free(cells);
 		options_free(&options);
-		return 0;
+		return stdout_status(0);
 	}
 
 	json_t *env = env_capture(options.virt);
@@ -107,10 +190,27 @@ int main(int argc, char **argv)
 		snprintf(label, sizeof label, "%s", options.label);
 	else
 		env_default_label(env, label, sizeof label);
-	snprintf(out_dir, sizeof out_dir, "%s", options.out_dir ? options.out_dir : "results");
-	if (!options.out_dir)
-		snprintf(out_dir + strlen(out_dir), sizeof out_dir - strlen(out_dir), "/%s", label);
-	if (report_check_output_dir(out_dir) < 0) {
+	if (!options_label_ok(label)) {
+		fprintf(stderr,
+			"splicelab: the label made from os-release and the kernel release is not "
+			"a usable name: give --label (see --help)\n");
+		json_decref(env);
+		free(cells);
+		return EXIT_USAGE;
+	}
+	/* Direct runs never land in results/ (the committed reference results):
+	 * build/runs/<label>, and @<matrix> for anything but the default (as
+	 * make lab names its folders). */
+	char matrix[MATRIX_NAME_LEN];
+	matrix_name(cells, ncells, matrix, sizeof matrix);
+	if (options.out_dir)
+		snprintf(out_dir, sizeof out_dir, "%s", options.out_dir);
+	else
+		snprintf(out_dir, sizeof out_dir, "%s/%s%s%s", DEFAULT_RUNS_DIR, label,
+			 strcmp(matrix, "default") ? "@" : "", strcmp(matrix, "default") ? matrix : "");
+	catch_stop_signals();
+	if (report_check_output_dir(out_dir) < 0 ||
+	    report_check_replace(out_dir, matrix, options.force) < 0) {
 		json_decref(env);
 		free(cells);
 		return EXIT_USAGE;
@@ -140,12 +240,15 @@ int main(int argc, char **argv)
 	char started_at[32];
 	utc_now(started_at, sizeof started_at);
 	uint64_t start_ns = monotonic_ns();
+	size_t finished = 0;
 	struct runner_opts runner_opts = {
 		.jobs = options.jobs,
 		.window_ms = options.window_ms,
 		.cell_timeout_ms = options.cell_timeout_ms,
 		.repeat = options.repeat,
 		.progress = !options.quiet && isatty(STDERR_FILENO),
+		.stop = &stop_signal,
+		.finished = &finished,
 	};
 	json_t *cell_list = json_array();
 	struct probe_run *runs = NULL;
@@ -160,14 +263,24 @@ int main(int argc, char **argv)
 	if (rc != 0) {
 		json_decref(cell_list);
 		json_decref(env);
-		return 1;
+		return rc == RUNNER_STOPPED ? stopped(finished, ncells * options.repeat, NULL,
+						      probes ? events_path : NULL)
+					    : 1;
 	}
 
 	json_t *doc = report_matrix_doc(label, env, started_at, elapsed_ns / 1000000,
-					params_json(&options), cell_list);
-	if (!doc || report_write_json(out_dir, "matrix.json", doc) < 0) {
-		json_decref(doc);
+					params_json(&options, matrix), cell_list);
+	if (!doc) {
+		fprintf(stderr, "splicelab: cannot build matrix.json (out of memory, or text "
+				"from os-release that is not UTF-8)\n");
 		return 1;
+	}
+	rc = stop_signal ? REPORT_STOPPED : report_write_json(out_dir, "matrix.json", doc);
+	if (rc < 0) {
+		json_decref(doc);
+		return rc == REPORT_STOPPED ? stopped(finished, ncells * options.repeat, NULL,
+						      probes ? events_path : NULL)
+					    : 1;
 	}
 	if (options.json) {
 		json_dumpf(doc, stdout, MATRIX_JSON_FLAGS);
@@ -178,5 +291,6 @@ int main(int argc, char **argv)
 	}
 	json_decref(doc);
 	options_free(&options);
-	return 0;
+	rc = stdout_status(0);
+	return stop_signal ? stopped(finished, finished, out_dir, NULL) : rc;
 }

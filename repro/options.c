@@ -2,12 +2,16 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "identity.h"
@@ -61,6 +65,7 @@ enum option_id {
 	OPT_CONN_COUNT,
 	OPT_AS_USER,
 	OPT_PIPE_PRESSURE,
+	OPT_FORCE,
 };
 
 static const struct option long_options[] = {
@@ -99,6 +104,7 @@ static const struct option long_options[] = {
 	{"conn-count", required_argument, NULL, OPT_CONN_COUNT},
 	{"as-user", required_argument, NULL, OPT_AS_USER},
 	{"pipe-pressure", required_argument, NULL, OPT_PIPE_PRESSURE},
+	{"force", no_argument, NULL, OPT_FORCE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -112,7 +118,14 @@ static const char usage_text[] =
 	"Writes OUT/matrix.json (schema splicelab.matrix/1) and prints a table.\n"
 	"\n"
 	"Output:\n"
-	"  -o, --out DIR          folder for matrix.json [results/<label>]\n"
+	"  -o, --out DIR          folder for matrix.json [build/runs/<label> for the\n"
+	"                         default matrix, else build/runs/<label>@<matrix>:\n"
+	"                         quick, profiles or grid-<hash of the cell ids>;\n"
+	"                         never results/, the committed reference results]\n"
+	"      --force            replace the matrix.json of a folder that holds\n"
+	"                         another matrix or the lab's results (a\n"
+	"                         provenance.json beside it); refused without it,\n"
+	"                         exit 64\n"
 	"  -L, --label NAME       run label [<os id><version>-<kernel release>]\n"
 	"      --json             print the matrix JSON on stdout instead of the table\n"
 	"  -q, --quiet            no table and no progress line\n"
@@ -161,12 +174,18 @@ static const char usage_text[] =
 	"      --as-user NAME|UID run every cell as this user (needs root unless it\n"
 	"                         is you) [the invoking user]\n"
 	"      --config FILE      'option = value' lines with the long option names\n"
+	"                         (# comments; a switch alone is on, or takes yes/no,\n"
+	"                         true/false, on/off, 1/0); at most 64 KiB, lines of\n"
+	"                         at most 1023 bytes; errors name FILE:LINE\n"
 	"\n"
 	"Running:\n"
-	"  -j, --jobs N           cells in parallel [online CPUs]\n"
+	"  -j, --jobs N           cells in parallel, at most 8 per online CPU (more\n"
+	"                         is capped, with a note) [online CPUs]\n"
 	"  -w, --window MS        no-progress window before the kernel's view of the\n"
 	"                         cell is read, 10 to 10000 [100]\n"
-	"      --cell-timeout MS  hard limit for one cell [20000]\n"
+	"      --cell-timeout MS  hard limit for one cell, counted while the runner\n"
+	"                         watches it (not while the runner is stopped or\n"
+	"                         starved) [20000]\n"
 	"  -r, --repeat N         run each cell N times and report every outcome [1]\n"
 	"      --probe            record kernel probes into OUT/events.jsonl and a\n"
 	"                         `kernel` summary per cell (needs splicelab-probe\n"
@@ -185,7 +204,16 @@ static const char usage_text[] =
 	"  -V, --version          version and commit\n"
 	"\n"
 	"Exit status: 0 the matrix ran, whatever the outcomes; 64 bad usage or\n"
-	"input (nothing written); 1 the tool itself failed.\n";
+	"input (nothing written); 1 the tool itself failed, including a limit of\n"
+	"this machine running out (open files, processes, memory: one line says\n"
+	"which; nothing written, never an `error` cell) or stdout that could not\n"
+	"be written; 128+N stopped by signal N: 130 SIGINT, 143 SIGTERM, 129\n"
+	"SIGHUP (the cells are killed, the line says how many had finished, and\n"
+	"nothing is written).\n";
+
+/* "FILE:LINE: " while a --config file is applied, so a bad value there
+ * names where it is; empty for the command line. */
+static char config_where[PATH_MAX + 32];
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -193,13 +221,26 @@ static int usage_error(const char *fmt, ...)
 {
 	va_list args;
 	va_start(args, fmt);
-	fprintf(stderr, "splicelab: ");
+	fprintf(stderr, "splicelab: %s", config_where);
 	/* clang 14's analyzer loses track of va_start here (a known false
 	 * positive); args is initialised two lines up. */
 	vfprintf(stderr, fmt, args); // NOLINT(clang-analyzer-valist.Uninitialized)
 	fprintf(stderr, " (see --help)\n");
 	va_end(args);
 	return EXIT_USAGE;
+}
+
+bool options_label_ok(const char *label)
+{
+	if (!*label || strchr(label, '/') || strcmp(label, ".") == 0 || strcmp(label, "..") == 0)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)label; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	/* jansson refuses what is not UTF-8: the label goes into matrix.json. */
+	json_t *text = json_string(label);
+	json_decref(text);
+	return text != NULL;
 }
 
 /* Splits a comma list in place-safe fashion: calls add() for each item. */
@@ -323,9 +364,7 @@ static int add_named(const char *option, const char *item, void *arg)
 			strncat(allowed, i ? ", " : "", sizeof allowed - strlen(allowed) - 1);
 			strncat(allowed, table->names[i], sizeof allowed - strlen(allowed) - 1);
 		}
-		fprintf(stderr, "splicelab: --%s: unknown value '%s' (allowed: %s) (see --help)\n",
-			option, item, allowed);
-		return EXIT_USAGE;
+		return usage_error("--%s: unknown value '%s' (allowed: %s)", option, item, allowed);
 	}
 	return push_choice(option, table->list, index);
 }
@@ -386,8 +425,9 @@ static int apply_option(struct options *options, int id, const char *name, const
 		options->out_dir = value;
 		return 0;
 	case OPT_LABEL:
-		if (!*value || strchr(value, '/'))
-			return usage_error("--label: '%s' must be a non-empty name without '/'", value);
+		if (!options_label_ok(value))
+			return usage_error("--label: must be a non-empty name in UTF-8, without '/' "
+					   "or control characters");
 		options->label = value;
 		return 0;
 	case OPT_PRESET: {
@@ -537,6 +577,9 @@ static int apply_option(struct options *options, int id, const char *name, const
 	case OPT_LIST_PROFILES:
 		options->list_profiles = true;
 		return 0;
+	case OPT_FORCE:
+		options->force = true;
+		return 0;
 	default:
 		return usage_error("unknown option");
 	}
@@ -570,58 +613,173 @@ void options_free(struct options *options)
 	}
 }
 
+/* A config file is a few lines; anything bigger (or endless, /dev/zero)
+ * is not one. */
+#define CONFIG_MAX_BYTES ((size_t)64 * 1024)
+#define CONFIG_LINE_MAX 1023
+
+/* Reads the whole file, bounded: regular files and pipes only (a folder,
+ * a device or a FIFO without a writer would be empty, endless or hang). */
+static int read_config(const char *path, char **text, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return usage_error("--config: cannot read '%s': %s", path, strerror(errno));
+	struct stat st;
+	int rc = 0;
+	bool known = fstat(fd, &st) == 0;
+	if (known && S_ISDIR(st.st_mode))
+		rc = usage_error("--config: '%s' is a folder, not a config file", path);
+	else if (known && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+		rc = usage_error("--config: '%s' is a device, not a config file", path);
+	/* O_NONBLOCK only kept open() of a FIFO from waiting for a writer. */
+	else if (!known || fcntl(fd, F_SETFL, 0) < 0)
+		rc = usage_error("--config: cannot read '%s': %s", path, strerror(errno));
+	char *buf = rc ? NULL : malloc(CONFIG_MAX_BYTES + 2);
+	if (!rc && !buf)
+		rc = usage_error("--config: out of memory");
+	size_t used = 0;
+	while (!rc && used <= CONFIG_MAX_BYTES) {
+		ssize_t n = read(fd, buf + used, CONFIG_MAX_BYTES + 1 - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			rc = usage_error("--config: cannot read '%s': %s", path, strerror(errno));
+		if (n <= 0)
+			break;
+		used += (size_t)n;
+	}
+	close(fd);
+	if (!rc && used > CONFIG_MAX_BYTES)
+		rc = usage_error("--config: '%s' is larger than %zu KiB, not a config file", path,
+				 CONFIG_MAX_BYTES / 1024);
+	if (rc || !buf) {
+		free(buf);
+		return rc ? rc : EXIT_USAGE;
+	}
+	buf[used] = '\0';
+	*text = buf;
+	*len = used;
+	return 0;
+}
+
+static bool ascii_equal(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}
+
+/* yes/no, true/false, on/off, 1/0: what people write in config files. */
+static int parse_switch(const char *key, const char *value, bool *on)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	*on = true;
+	if (!*value)
+		return 0;
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (ascii_equal(value, yes[i]))
+			return 0;
+		if (ascii_equal(value, no[i])) {
+			*on = false;
+			return 0;
+		}
+	}
+	return usage_error("'%s' is a switch: yes or no (true/false, on/off, 1/0), not '%s'", key,
+			   value);
+}
+
+/* The switches a config file may turn on or off. */
+static bool *switch_flag(struct options *options, int id)
+{
+	switch (id) {
+	case OPT_PROBE:
+		return &options->probe;
+	case OPT_JSON:
+		return &options->json;
+	case OPT_QUIET:
+		return &options->quiet;
+	case OPT_LIST:
+		return &options->list;
+	case OPT_LIST_PROFILES:
+		return &options->list_profiles;
+	case OPT_FORCE:
+		return &options->force;
+	default:
+		return NULL;
+	}
+}
+
+/* One "name = value" (or "name value", or a switch alone) line. */
+static int config_line(struct options *options, char *line)
+{
+	char *hash = strchr(line, '#');
+	if (hash)
+		*hash = '\0';
+	char *key = line;
+	while (isspace((unsigned char)*key))
+		key++;
+	if (!*key)
+		return 0;
+	char *sep = key + strcspn(key, "= \t\r\n\v\f");
+	char *value = sep;
+	if (*value)
+		*value++ = '\0';
+	while (isspace((unsigned char)*value) || *value == '=')
+		value++;
+	char *end = value + strlen(value);
+	while (end > value && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	const struct option *found = NULL;
+	for (const struct option *o = long_options; o->name; o++)
+		if (strcmp(o->name, key) == 0)
+			found = o;
+	if (!found || found->val == OPT_CONFIG || found->val == OPT_HELP ||
+	    found->val == OPT_VERSION)
+		return usage_error("unknown option '%s'", key);
+	if (found->has_arg == no_argument) {
+		bool on;
+		bool *flag = switch_flag(options, found->val);
+		int rc = parse_switch(key, value, &on);
+		if (rc || !flag)
+			return rc ? rc : usage_error("'%s' cannot be set here", key);
+		*flag = on;
+		return 0;
+	}
+	if (!*value)
+		return usage_error("'%s' needs a value", key);
+	char *kept = config_keep(options, value);
+	if (!kept)
+		return usage_error("out of memory");
+	return apply_option(options, found->val, found->name, kept);
+}
+
 static int load_config(struct options *options, const char *path)
 {
-	FILE *file = fopen(path, "r");
-	if (!file)
-		return usage_error("--config: cannot read '%s': %s", path, strerror(errno));
-	char line[1024];
-	int line_no = 0, rc = 0;
-	while (rc == 0 && fgets(line, sizeof line, file)) {
+	char *text = NULL;
+	size_t len = 0;
+	int rc = read_config(path, &text, &len);
+	if (rc)
+		return rc;
+	char line[CONFIG_LINE_MAX + 1];
+	int line_no = 0;
+	for (size_t at = 0; rc == 0 && at < len;) {
 		line_no++;
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		char *key = line;
-		while (isspace((unsigned char)*key))
-			key++;
-		if (!*key)
-			continue;
-		char *sep = key + strcspn(key, "= \t");
-		char *value = sep;
-		if (*value)
-			*value++ = '\0';
-		while (isspace((unsigned char)*value) || *value == '=')
-			value++;
-		char *end = value + strlen(value);
-		while (end > value && isspace((unsigned char)end[-1]))
-			*--end = '\0';
-		const struct option *found = NULL;
-		for (const struct option *o = long_options; o->name; o++)
-			if (strcmp(o->name, key) == 0)
-				found = o;
-		char where[64];
-		snprintf(where, sizeof where, "%d", line_no);
-		if (!found || found->val == OPT_CONFIG || found->val == OPT_HELP ||
-		    found->val == OPT_VERSION) {
-			fprintf(stderr, "splicelab: %s:%s: unknown option '%s' (see --help)\n", path,
-				where, key);
-			rc = EXIT_USAGE;
-			break;
+		snprintf(config_where, sizeof config_where, "%s:%d: ", path, line_no);
+		const char *nl = memchr(text + at, '\n', len - at);
+		size_t n = (nl ? (size_t)(nl - text) : len) - at;
+		if (memchr(text + at, '\0', n))
+			rc = usage_error("a NUL byte: not a text file");
+		else if (n > CONFIG_LINE_MAX)
+			rc = usage_error("line longer than %d bytes", CONFIG_LINE_MAX);
+		else {
+			memcpy(line, text + at, n);
+			line[n] = '\0';
+			rc = config_line(options, line);
 		}
-		if (found->has_arg == required_argument && !*value) {
-			fprintf(stderr, "splicelab: %s:%s: '%s' needs a value\n", path, where, key);
-			rc = EXIT_USAGE;
-			break;
-		}
-		char *kept = config_keep(options, value);
-		if (!kept) {
-			rc = EXIT_USAGE;
-			break;
-		}
-		rc = apply_option(options, found->val, found->name, kept);
+		at += n + 1;
 	}
-	fclose(file);
+	config_where[0] = '\0';
+	free(text);
 	return rc;
 }
 
@@ -656,6 +814,28 @@ static int check_conflicts(const struct options *options)
 		return usage_error("--json and --quiet conflict: --json prints the matrix on "
 				   "stdout");
 	return 0;
+}
+
+/* More cells at once than this per CPU only slow a run down: the runner
+ * checks them one after the other (a queue sample waits on each cell's
+ * monitor thread), so its checks fall behind. The verdicts hold (time the
+ * runner did not look at a cell is not held against --cell-timeout): on 2
+ * CPUs with 4 CPU hogs the drain panels took 11 s at -j 16 and 44 s at
+ * -j 256, with the same outcomes. */
+#define JOBS_PER_CPU 8
+
+static void cap_jobs(struct options *options)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int cap = (int)(cpus > 0 ? cpus : 1) * JOBS_PER_CPU;
+	if (options->jobs <= cap)
+		return;
+	if (!options->quiet && !options->list)
+		fprintf(stderr,
+			"splicelab: -j %d is more than %d cells per CPU on %ld CPUs: running %d "
+			"at a time, since more only slow the runner's checks of them\n",
+			options->jobs, JOBS_PER_CPU, cpus > 0 ? cpus : 1, cap);
+	options->jobs = cap;
 }
 
 int options_parse(int argc, char **argv, struct options *options)
@@ -710,5 +890,8 @@ int options_parse(int argc, char **argv, struct options *options)
 		fprintf(stderr, "splicelab: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	return check_conflicts(options);
+	int rc = check_conflicts(options);
+	if (rc == 0)
+		cap_jobs(options);
+	return rc;
 }

@@ -73,6 +73,7 @@ struct options {
 	bool quiet;
 	bool list;
 	bool list_profiles;
+	bool force; /* replace an output folder that holds another matrix */
 	bool probe;
 	const char *probe_mode; /* auto, fentry, kprobe (NULL: auto) */
 	const char *probe_btf;  /* passed to splicelab-probe --btf (NULL: none) */
@@ -86,5 +87,8 @@ struct options {
  * version), or EXIT_USAGE after printing one line naming the option. */
 int options_parse(int argc, char **argv, struct options *options);
 void options_free(struct options *options);
+/* A label becomes a folder name and a JSON string: non-empty UTF-8, no
+ * '/', no control characters, not "." or "..". */
+bool options_label_ok(const char *label);
 
 #endif

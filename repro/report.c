@@ -3,11 +3,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "matrix_name.h"
 #include "params.h"
 #include "version.h"
 
@@ -98,6 +101,45 @@ int report_check_output_dir(const char *dir)
 	return 0;
 }
 
+/* matrix.json files are a few MB; anything far bigger is not one of ours. */
+#define EXISTING_MATRIX_MAX (1024ll * 1024 * 1024)
+
+int report_check_replace(const char *dir, const char *matrix, bool force)
+{
+	char path[PATH_MAX + 16], held[MATRIX_NAME_LEN] = "";
+	struct stat st;
+	snprintf(path, sizeof path, "%s/provenance.json", dir);
+	bool lab = stat(path, &st) == 0;
+	snprintf(path, sizeof path, "%s/matrix.json", dir);
+	if (force || stat(path, &st) < 0)
+		return 0;
+	json_t *doc = S_ISREG(st.st_mode) && st.st_size < EXISTING_MATRIX_MAX
+			      ? json_load_file(path, 0, NULL)
+			      : NULL;
+	if (doc)
+		matrix_name_of_doc(doc, held, sizeof held);
+	const char *started = json_string_value(json_object_get(doc, "started_at"));
+	json_int_t cells = (json_int_t)json_array_size(json_object_get(doc, "cells"));
+	if (!doc)
+		fprintf(stderr,
+			"splicelab: '%s' holds a matrix.json that is not splicelab's: give "
+			"another --out, or --force to replace it\n",
+			dir);
+	else if (strcmp(held, matrix) != 0)
+		fprintf(stderr,
+			"splicelab: '%s' holds the %s matrix (%lld cells, %s), not this %s one: "
+			"give another --out, or --force to replace it\n",
+			dir, held, (long long)cells, started ? started : "no date", matrix);
+	else if (lab)
+		fprintf(stderr,
+			"splicelab: '%s' was made by make lab (provenance.json describes its "
+			"run): rerun make lab, give another --out, or --force to replace it\n",
+			dir);
+	bool refuse = !doc || strcmp(held, matrix) != 0 || lab;
+	json_decref(doc);
+	return refuse ? -1 : 0;
+}
+
 int report_make_dirs(const char *dir)
 {
 	char path[PATH_MAX];
@@ -115,7 +157,29 @@ int report_make_dirs(const char *dir)
 	return 0;
 }
 
-int report_write_json(const char *dir, const char *name, const json_t *doc)
+/* The signals that end a run early (main's handler): held off while the
+ * file is written, so no temporary file can be left behind. */
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+static bool stop_pending(const sigset_t *stops)
+{
+	sigset_t pending;
+	if (sigpending(&pending) < 0)
+		return false;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(stops, sig) == 1 && sigismember(&pending, sig) == 1)
+			return true;
+	return false;
+}
+
+static int write_json_file(const char *dir, const char *name, const json_t *doc,
+			   const sigset_t *stops)
 {
 	char tmp[PATH_MAX], final[PATH_MAX];
 	snprintf(final, sizeof final, "%s/%s", dir, name);
@@ -139,12 +203,27 @@ int report_write_json(const char *dir, const char *name, const json_t *doc)
 		rc = fflush(file) == 0 && fsync(fileno(file)) == 0 ? 0 : -1;
 	if (file ? fclose(file) != 0 : close(fd) != 0)
 		rc = -1;
+	/* A stop asked for while writing: the file is dropped, not renamed. */
+	if (rc == 0 && stop_pending(stops)) {
+		unlink(tmp);
+		return REPORT_STOPPED;
+	}
 	if (rc == 0 && rename(tmp, final) < 0)
 		rc = -1;
 	if (rc != 0) {
 		fprintf(stderr, "splicelab: writing '%s' failed: %s\n", final, strerror(errno));
 		unlink(tmp);
 	}
+	return rc;
+}
+
+int report_write_json(const char *dir, const char *name, const json_t *doc)
+{
+	sigset_t stops, saved;
+	stop_signals(&stops);
+	sigprocmask(SIG_BLOCK, &stops, &saved);
+	int rc = write_json_file(dir, name, doc, &stops);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return rc;
 }
 

@@ -19,9 +19,19 @@ json_t *report_matrix_doc(const char *label, json_t *env, const char *started_at
  * created under dir: checked before the matrix runs, so bad input writes
  * nothing. */
 int report_check_output_dir(const char *dir);
+/* Fails (returns -1, one line printed) when dir already holds a
+ * matrix.json of another matrix (matrix_name.h), one that is not
+ * splicelab's, or make lab's results (provenance.json beside it), unless
+ * force: a small ad-hoc run must never silently replace those. */
+int report_check_replace(const char *dir, const char *matrix, bool force);
 /* mkdir -p */
 int report_make_dirs(const char *dir);
-/* Writes doc to dir/name through a temporary file and rename(2). */
+/* Writes doc to dir/name through a temporary file and rename(2). SIGINT,
+ * SIGTERM and SIGHUP are held off meanwhile; one that came in before the
+ * rename drops the temporary file and returns REPORT_STOPPED (nothing
+ * written, nothing left), and its handler runs on return. -1: failed,
+ * message printed. */
+#define REPORT_STOPPED (-2)
 int report_write_json(const char *dir, const char *name, const json_t *doc);
 
 /* The table: one block per scenario and flag set (pipe size x payload),

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,9 @@
 #define POLL_INTERVAL_NS (2ull * 1000 * 1000)
 #define MONITOR_REPLY_LIMIT_NS (200ull * 1000 * 1000)
 #define REAP_LIMIT_NS (5000ull * 1000 * 1000)
+/* A check of a cell later than this after the last one: the runner fell
+ * behind, and the excess is not counted against the cell. */
+#define RUNNER_LATE_NS (50ull * 1000 * 1000)
 
 /* One run of one cell, while it is alive. */
 struct cell_run {
@@ -37,6 +41,10 @@ struct cell_run {
 	bool relay_cpu_known;
 	uint64_t eagain_mark;
 	struct load_watch *load_watch; /* load cells only */
+	/* Time the runner did not look at this cell (its own loop starved on
+	 * a busy machine) is not the cell's: --cell-timeout leaves it out. */
+	uint64_t checked_ns;
+	uint64_t unwatched_ns;
 };
 
 /* What the repeats of one cell came to. */
@@ -59,14 +67,78 @@ static uint64_t run_progress(const struct cell_shared *shared)
 	       atomic_load(&shared->bytes_received) + load_progress(shared);
 }
 
+/* "10" or "unlimited": the soft limit as ulimit prints it. */
+static void soft_limit(int resource, char *buf, size_t len)
+{
+	struct rlimit limit;
+	if (getrlimit(resource, &limit) < 0 || limit.rlim_cur == RLIM_INFINITY)
+		snprintf(buf, len, "unlimited");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)limit.rlim_cur);
+}
+
+/* When a failed call ran out of something this machine limits (files,
+ * processes, memory) rather than showing what the kernel's splice does:
+ * which limit and what to do, in buf; else NULL. Such a failure is the
+ * tool's environment, never a cell's `error` verdict. */
+static const char *limit_hint(int error, const char *call, char *buf, size_t len)
+{
+	char now[32];
+	bool spawn = strncmp(call, "pthread_create", 14) == 0 || strcmp(call, "fork") == 0;
+	if (error == EMFILE) {
+		soft_limit(RLIMIT_NOFILE, now, sizeof now);
+		snprintf(buf, len,
+			 "the open-files limit (ulimit -n is %s): raise it (e.g. ulimit -n 4096) "
+			 "or lower -j",
+			 now);
+	} else if (error == ENFILE) {
+		snprintf(buf, len,
+			 "the system's open-files limit (sysctl fs.file-max): raise it or lower -j");
+	} else if (error == ENOMEM || error == ENOBUFS) {
+		snprintf(buf, len,
+			 "memory (ulimit -v, a memory cgroup, or the machine): free some or lower "
+			 "-j");
+	} else if (error == EAGAIN && spawn) {
+		soft_limit(RLIMIT_NPROC, now, sizeof now);
+		snprintf(buf, len,
+			 "the process limit (ulimit -u is %s; threads count, 4 per cell; or a "
+			 "pids cgroup): raise it or lower -j",
+			 now);
+	} else {
+		return NULL;
+	}
+	return buf;
+}
+
+/* One line: the run stops, nothing is written (exit 1). */
+static void report_limit(const struct cell_params *params, const char *call, int error,
+			 const char *hint)
+{
+	char id[512], name[16];
+	cell_id(params, id, sizeof id);
+	fprintf(stderr,
+		"splicelab: this machine's limits stopped the run, not the kernel: %s failed "
+		"with %s in cell %s; out of %s; nothing was written\n",
+		call, errno_name(error, name, sizeof name), id, hint);
+}
+
+/* The runner's own calls: the same diagnosis, or the plain error. */
+static void report_start_failure(const struct cell_params *params, const char *call, int error)
+{
+	char hint[256];
+	if (limit_hint(error, call, hint, sizeof hint))
+		report_limit(params, call, error, hint);
+	else
+		fprintf(stderr, "splicelab: %s failed: %s\n", call, strerror(error));
+}
+
 static int start_run(struct cell_run *run, const struct cell_params *params,
 		     const struct cell_run *running, int nrunning)
 {
 	run->shared = mmap(NULL, sizeof *run->shared, PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (run->shared == MAP_FAILED) {
-		fprintf(stderr, "splicelab: mmap of a cell's shared page failed: %s\n",
-			strerror(errno));
+		report_start_failure(params, "mmap", errno);
 		return -1;
 	}
 	run->load_watch = params->scenario == SCENARIO_LOAD ? load_watch_new(params) : NULL;
@@ -80,15 +152,14 @@ static int start_run(struct cell_run *run, const struct cell_params *params,
 	}
 	int request[2];
 	if (pipe2(request, O_CLOEXEC) < 0) {
-		fprintf(stderr, "splicelab: pipe2 failed: %s (too many open files?)\n",
-			strerror(errno));
+		report_start_failure(params, "pipe2", errno);
 		munmap(run->shared, sizeof *run->shared);
 		return -1;
 	}
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "splicelab: fork failed: %s\n", strerror(errno));
+		report_start_failure(params, "fork", errno);
 		close(request[0]);
 		close(request[1]);
 		munmap(run->shared, sizeof *run->shared);
@@ -287,6 +358,9 @@ static bool check_run(struct cell_run *run, const struct cell_params *params,
 	uint64_t now = monotonic_ns();
 	verdict->detected_after_ms = -1;
 	verdict->end_ns = now;
+	if (run->checked_ns && now - run->checked_ns > RUNNER_LATE_NS)
+		run->unwatched_ns += now - run->checked_ns - RUNNER_LATE_NS;
+	run->checked_ns = now;
 	if (done == run->pid) {
 		char buf[16];
 		if (WIFSIGNALED(status)) {
@@ -323,7 +397,7 @@ static bool check_run(struct cell_run *run, const struct cell_params *params,
 		return true;
 	}
 
-	if (now - run->start_ns > (uint64_t)opts->cell_timeout_ms * 1000000ull) {
+	if (now - run->start_ns - run->unwatched_ns > (uint64_t)opts->cell_timeout_ms * 1000000ull) {
 		struct stuck_snapshot snapshot;
 		bool seen = take_snapshot(run, &snapshot, now);
 		kill_and_reap(run, &status);
@@ -491,6 +565,10 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 	int nrunning = 0, rc = 0;
 	uint64_t last_progress_print = 0;
 	while (finished < total_runs) {
+		if (opts->stop && *opts->stop) {
+			rc = RUNNER_STOPPED;
+			break;
+		}
 		while (rc == 0 && nrunning < jobs && next < total_runs &&
 		       !load_must_wait(cells, running, nrunning, next / repeat)) {
 			struct cell_run *run = &running[nrunning];
@@ -504,7 +582,9 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 			nrunning++;
 			next++;
 		}
-		if (rc != 0 && nrunning == 0)
+		/* A failure of the runner or of this machine's limits: every
+		 * other cell would fail the same way; stop now. */
+		if (rc != 0)
 			break;
 		for (int i = 0; i < nrunning;) {
 			struct cell_run *run = &running[i];
@@ -512,6 +592,19 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 			if (!check_run(run, &cells[run->cell], opts, &verdict)) {
 				i++;
 				continue;
+			}
+			char hint[256];
+			if (verdict.outcome == OUTCOME_ERROR && atomic_load(&run->shared->finished) &&
+			    run->shared->outcome == OUTCOME_ERROR &&
+			    limit_hint(run->shared->error, run->shared->error_call, hint,
+				       sizeof hint)) {
+				report_limit(&cells[run->cell], run->shared->error_call,
+					     run->shared->error, hint);
+				json_decref(verdict.evidence);
+				release_run(run);
+				running[i] = running[--nrunning];
+				rc = -1;
+				break;
 			}
 			tally_run(&tallies[run->cell], &cells[run->cell], run, &verdict);
 			outcome_counts[verdict.outcome]++;
@@ -533,6 +626,8 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 	}
 	if (opts->progress)
 		show_progress(finished, total_runs, outcome_counts, true);
+	if (opts->finished)
+		*opts->finished = finished;
 	for (int i = 0; i < nrunning; i++) {
 		int status;
 		kill_and_reap(&running[i], &status);

@@ -1,6 +1,8 @@
 #!/bin/bash
-# kernel.sh SPEC DIR: turn a kernel spec into DIR/vmlinuz, DIR/config (when
-# the package carries one) and DIR/kernel.json (where it came from).
+# kernel.sh SPEC DIR [BTF]: turn a kernel spec into DIR/vmlinuz, DIR/config
+# (when the package carries one, or config-<release> lies beside the image),
+# DIR/btf (BTF, or a vmlinux/debuginfo package to make it from, btf.sh; or
+# btf-<release> beside the image) and DIR/kernel.json (where it came from).
 #
 # SPEC is one of
 #   debian12            the current linux-image-6.1.0-*-amd64 of Debian 12,
@@ -15,8 +17,8 @@ set -euo pipefail
 # shellcheck source=scripts/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-[ $# -eq 2 ] || lab_usage_error "usage: kernel.sh SPEC DIR"
-spec=$1 out=$2
+[ $# -eq 2 ] || [ $# -eq 3 ] || lab_usage_error "usage: kernel.sh SPEC DIR [BTF]"
+spec=$1 out=$2 btf_src=${3:-}
 
 # bzimage_release FILE: the release string the image carries in its setup
 # header ("HdrS" at 0x202, version string offset at 0x20e), or nothing.
@@ -161,8 +163,30 @@ case "$source" in
   deb) label="deb-$release" ;;
   *) label="kernel-$release" ;;
 esac
+
+# Beside a plain image, its build's files named by the release (as a
+# kernel build tree's install or a lab kernel shelf keeps them):
+# config-<release> and btf-<release>.
+if [ "$source" = image ]; then
+  beside=$(dirname "$input")
+  if [ ! -f "$out/config" ] && [ -r "$beside/config-$release" ]; then
+    cp "$beside/config-$release" "$out/config"
+    jq --arg c "config-$release" '.config_from = $c' "$out/meta.json" >"$out/meta.json.new"
+    mv "$out/meta.json.new" "$out/meta.json"
+  fi
+  [ -n "$btf_src" ] || [ ! -r "$beside/btf-$release" ] || btf_src="$beside/btf-$release" btf_beside=yes
+fi
+btf=null
+if [ -n "$btf_src" ]; then
+  btf=$("$LAB_DIR/btf.sh" "$btf_src" "$release" "$out/btf")
+  [ -z "${btf_beside:-}" ] || btf=$(jq -c '.from = "beside the image"' <<<"$btf")
+fi
+
+# Files are named by their base name only: provenance carries no path of
+# the machine that made it (the sha256s say which file it was).
+case "$source" in debian12) ;; *) spec=$(basename "$spec") input=$(basename "$input") ;; esac
 jq --arg spec "$spec" --arg source "$source" --arg input "$input" --arg input_sha256 "$key" \
-   --arg lbl "$label" '
+   --arg lbl "$label" --argjson btf "$btf" '
   {source: $source, spec: $spec, input: $input, input_sha256: $input_sha256} + .
-  + {"label": $lbl}' "$out/meta.json" >"$out/kernel.json"
+  + {btf: $btf, "label": $lbl}' "$out/meta.json" >"$out/kernel.json"
 rm "$out/meta.json"

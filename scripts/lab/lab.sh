@@ -10,7 +10,9 @@ usage() {
   cat <<'EOF'
 usage: scripts/lab/lab.sh [options] [KERNEL...] [-- SPLICELAB-OPTIONS]
 
-Runs splicelab's matrix on each KERNEL and writes RESULTS/<label>/:
+Runs splicelab's matrix on each KERNEL and writes RESULTS/<label>/ (for the
+default matrix; RESULTS/<label>@quick/, @profiles or @m<hash> for another,
+so a small run never replaces a full one):
   matrix.json           the matrix (schema splicelab.matrix/1)
   table.txt             splicelab's table of it
   provenance.json       the kernel (source, package and version, sha256 of
@@ -20,9 +22,12 @@ Runs splicelab's matrix on each KERNEL and writes RESULTS/<label>/:
   events.jsonl          kernel probe events, when probes ran
   console.log, guest-features.json, cmd.log (guests only: the serial
                         console, what the kernel offers, the command's stderr)
-Each folder appears complete or not at all; an older one of the same label
-is replaced only then. The tables are printed at the end, then
-build/splicelab-analyze over the new files when it exists.
+Each folder appears complete or not at all; an older one of the same name
+is replaced only then, and only when it holds the same matrix (--force:
+whatever it holds). The tables are printed at the end, then the comparison
+of this run's kernels (build/splicelab-analyze), also written to
+RESULTS/compare/ (not when RESULTS is the committed results/: that one is
+make compare's).
 
 KERNEL (default: host debian12):
   host              this machine's kernel, natively (build/splicelab)
@@ -31,13 +36,21 @@ KERNEL (default: host debian12):
   FILE.deb          a Debian/Ubuntu kernel image package
   FILE.rpm          a CentOS/RHEL/Fedora kernel package
   FILE              a bzImage / vmlinuz
+  KERNEL:btf=BTF    with the BTF the probes need on kernels without their
+                    own (CentOS 7, most 4.x): a BTF file, a vmlinux with
+                    DWARF or a kernel-debuginfo .rpm / -dbg .deb (turned
+                    into BTF with pahole). A file btf-<release> beside
+                    bzImage-<release> is used without asking.
 Guests run with built-in drivers only (no modules); see README, Kernel lab.
 
 Options:
   -m, --matrix 'OPTS'   splicelab options, split at blanks (the default
                         matrix when none); same as words after --
-  -o, --results DIR     where the <label>/ folders go [results]
+  -o, --results DIR     where the <label>/ folders go [build/lab; results/
+                        holds the committed reference results]
+      --force           replace a folder that holds another matrix
   -j, --jobs N          kernels run at once [LAB_JOBS or 1]
+      --btf FILE        KERNEL:btf=FILE for the one guest kernel named (make lab BTF=FILE)
       --probes WHEN     auto, on, off [LAB_PROBES or auto]: pass --probe to
                         splicelab; auto does so where the probe tool was
                         built (build/static/splicelab-probe for guests,
@@ -61,8 +74,9 @@ EOF
 
 top=$LAB_TOP
 export LAB_PROG  # the helpers' messages then start with "lab:" too
-jobs=${LAB_JOBS:-1} probes=${LAB_PROBES:-auto} results="$top/results"
+jobs=${LAB_JOBS:-1} probes=${LAB_PROBES:-auto} results="$top/build/lab" force=""
 timeout_s=${LAB_TIMEOUT:-600} vm_opts=() tables=yes kernels=() matrix=()
+btf_opt="" progress=yes
 need_arg() { [ $# -ge 2 ] || lab_usage_error "$1 needs a value (see --help)"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -70,6 +84,7 @@ while [ $# -gt 0 ]; do
     -o|--results) need_arg "$@"; results=$2; shift ;;
     -j|--jobs) need_arg "$@"; jobs=$2; shift ;;
     --probes) need_arg "$@"; probes=$2; shift ;;
+    --btf) need_arg "$@"; btf_opt=$2; shift ;;
     --timeout) need_arg "$@"; timeout_s=$2; shift ;;
     --boot-timeout|--cpus|--mem)
       need_arg "$@"; [[ "$2" =~ ^[1-9][0-9]*$ ]] || lab_usage_error "$1 $2: expected a positive number"
@@ -79,7 +94,8 @@ while [ $# -gt 0 ]; do
       vm_opts+=("$1" "$2"); shift ;;
     --append) need_arg "$@"; vm_opts+=("$1" "$2"); shift ;;
     --no-tables) tables="" ;;
-    -q|--quiet) LAB_QUIET=yes; export LAB_QUIET ;;
+    --force) force=yes ;;
+    -q|--quiet) LAB_QUIET=yes progress=""; export LAB_QUIET ;;
     -h|--help) usage; exit 0 ;;
     --) shift; matrix+=("$@"); break ;;
     -*) lab_usage_error "unknown option '$1' (see --help)" ;;
@@ -94,7 +110,7 @@ case "$probes" in auto|on|off) ;; *) lab_usage_error "--probes $probes: expected
 # The lab decides where results go and what they are called.
 for w in ${matrix[@]+"${matrix[@]}"}; do
   case "$w" in
-    -o|--out|--out=*|-L|--label|--label=*|--virt|--virt=*|--json|--probe|--list|--list-profiles|-h|--help)
+    -o|--out|--out=*|-L|--label|--label=*|--virt|--virt=*|--json|--probe|--probe-btf|--probe-btf=*|--list|--list-profiles|-h|--help)
       lab_usage_error "matrix option $w: the lab sets it (see --help; --probes for probes)" ;;
   esac
 done
@@ -118,23 +134,65 @@ quote() {
   done
   printf '%s' "${out# }"
 }
-lab_cmd=$(quote "scripts/lab/lab.sh" ${vm_opts[@]+"${vm_opts[@]}"} ${matrix[@]+--matrix "${matrix[*]}"})
+# The folder names the matrix it holds, unless it is the default one.
+case "${matrix[*]-}" in
+  "") suffix="" ;;
+  "--preset quick"|"--preset=quick") suffix=@quick ;;
+  "--preset profiles"|"--preset=profiles") suffix=@profiles ;;
+  *) suffix=@m$(printf '%s\n' "${matrix[@]}" | sha256sum | cut -c1-8) ;;
+esac
+# matrix_of PROVENANCE: the matrix a folder holds, as splicelab's options
+# without the ones the lab sets (compared before a folder is replaced).
+matrix_of() {
+  jq -c '[foreach .matrix_argv[1:][] as $w ({skip: false};
+            if .skip then {skip: false, out: null}
+            elif ($w | IN("--label", "-L", "--virt", "-o", "--out", "--probe-btf")) then {skip: true, out: null}
+            elif $w == "--probe" then {skip: false, out: null}
+            else {skip: false, out: $w} end; .out) | select(. != null)]' "$1" 2>/dev/null || echo unknown
+}
+# regen_spec I: kernel I as the regenerate command names it (base names
+# only: provenance carries no path of this machine).
+regen_spec() {
+  local s
+  s=$(jq -r .spec "$work/k$1/kernel/kernel.json" 2>/dev/null || echo "${spec[$1]}")
+  [ -z "${btf_src[$1]}" ] || [ -n "$(jq -r '.btf.from | select(. == "beside the image")' "$work/k$1/kernel/kernel.json")" ] ||
+    s+=":btf=$(basename "${btf_src[$1]}")"
+  quote "$s"
+}
 
-# Per kernel i: spec[i], kind[i] (host|guest), label[i], failed[i] (why).
+# Per kernel i: spec[i], kind[i] (host|guest), label[i], failed[i] (why),
+# btf_src[i] (the :btf= part, or --btf).
 n=${#kernels[@]}
-spec=() kind=() label=() failed=() pid=()
+spec=() kind=() label=() folder=() failed=() pid=() btf_src=()
+guests=0
+for k in "${kernels[@]}"; do [ "$k" = host ] || guests=$((guests + 1)); done
+[ -z "$btf_opt" ] || [ "$guests" -eq 1 ] ||
+  lab_usage_error "--btf/BTF= names the BTF of one kernel, but $guests guest kernels are asked for: use KERNEL:btf=FILE"
 for ((i = 0; i < n; i++)); do
-  spec[i]=${kernels[i]} failed[i]="" label[i]="" pid[i]=""
+  spec[i]=${kernels[i]} failed[i]="" label[i]="" pid[i]="" btf_src[i]=""
+  case "${spec[i]}" in
+    *:btf=*) btf_src[i]=${spec[i]##*:btf=} spec[i]=${spec[i]%:btf=*}
+             [ -n "${btf_src[i]}" ] || lab_usage_error "${kernels[i]}: btf= needs a file"
+             # The shell expands ~ only at the start of the whole word.
+             btf_src[i]=${btf_src[i]/#\~\//$HOME/} ;;
+  esac
   mkdir -p "$work/k$i"
-  if [ "${spec[i]}" = host ]; then kind[i]=host; continue; fi
+  if [ "${spec[i]}" = host ]; then
+    [ -z "${btf_src[i]}" ] || lab_usage_error "host:btf=: the host's probes use the host's BTF (splicelab --probe-btf FILE to give one)"
+    kind[i]=host; continue
+  fi
   kind[i]=guest
+  if [ -n "$btf_opt" ]; then
+    [ -z "${btf_src[i]}" ] || lab_usage_error "${kernels[i]}: BTF given twice (:btf= and --btf)"
+    btf_src[i]=$btf_opt
+  fi
   # Resolving every kernel first turns bad input into one line before
   # anything boots; a failed download fails only that kernel.
   rc=0
-  "$LAB_DIR/kernel.sh" "${spec[i]}" "$work/k$i/kernel" || rc=$?
+  "$LAB_DIR/kernel.sh" "${spec[i]}" "$work/k$i/kernel" ${btf_src[i]:+"${btf_src[i]}"} || rc=$?
   [ "$rc" -ne "$LAB_EX_USAGE" ] || exit "$LAB_EX_USAGE"
   if [ "$rc" -ne 0 ]; then failed[i]="could not get the kernel (see above)"; continue; fi
-  label[i]=$(jq -r .label "$work/k$i/kernel/kernel.json")
+  label[i]=$(jq -r .label "$work/k$i/kernel/kernel.json") folder[i]=${label[i]}$suffix
   # A warning, not a refusal: the boot says for sure.
   if [ -f "$work/k$i/kernel/config" ]; then
     lacks=$("$LAB_DIR/config-check.sh" "$work/k$i/kernel/config" 2>/dev/null |
@@ -157,6 +215,24 @@ if ! mkdir -p "$results" 2>/dev/null || [ ! -w "$results" ]; then
   lab_usage_error "--results $results: cannot write there"
 fi
 results=$(cd "$results" && pwd)
+# The command that makes a folder again: where it went, when that is in
+# the checkout and not the default (never a path outside it).
+out_opt=()
+case "$results" in
+  "$top/build/lab") ;;
+  "$top"/*) out_opt=(-o "${results#"$top/"}") ;;
+esac
+lab_cmd=$(quote "scripts/lab/lab.sh" ${out_opt[@]+"${out_opt[@]}"} ${vm_opts[@]+"${vm_opts[@]}"} ${matrix[@]+--matrix "${matrix[*]}"})
+# A guest's folder is known now: refuse before booting rather than after.
+if [ -z "$force" ]; then
+  this=$(jq -cn '$ARGS.positional' --args -- ${matrix[@]+"${matrix[@]}"})
+  for ((i = 0; i < n; i++)); do
+    [ "${kind[i]}" = guest ] && [ -n "${label[i]}" ] && [ -e "$results/${folder[i]}/provenance.json" ] || continue
+    old=$(matrix_of "$results/${folder[i]}/provenance.json")
+    [ "$old" = "$this" ] ||
+      lab_usage_error "${results#"$top/"}/${folder[i]}/ holds another matrix ($old, this run: $this): not replaced (--force, or FORCE=1 for make lab, replaces it)"
+  done
+fi
 stage=$(mktemp -d "$results/.lab-stage.XXXXXX")
 lab_on_exit "rm -rf '$stage'"
 
@@ -171,9 +247,15 @@ want_probes() {
 
 # start I: run kernel I in the background; its pid goes to pid[I].
 start() {
-  local i=$1 probe=() cmd
+  local i=$1 probe=() cmd btf_add=()
   started_at[i]=$(date -u +%Y-%m-%dT%H:%M:%SZ) start_ms[i]=$(lab_now_ms)
-  if want_probes "${kind[i]}"; then probe=(--probe); fi
+  if want_probes "${kind[i]}"; then
+    probe=(--probe)
+    # The kernel's BTF goes in beside the tools, for splicelab-probe --btf.
+    if [ "${kind[i]}" = guest ] && [ -s "$work/k$i/kernel/btf" ]; then
+      probe+=(--probe-btf /lab/btf) btf_add=(--add "$work/k$i/kernel/btf:/lab/btf")
+    fi
+  fi
   if [ "${kind[i]}" = host ]; then
     lab_note "${spec[i]}: running the matrix natively"
     # Run where its output goes, so params.argv names no temporary path.
@@ -184,11 +266,13 @@ start() {
   else
     # The label is passed on, or the guest's initramfs os-release would
     # name the run. LAB_VIRT is set by the guest's init.
-    cmd="$(quote splicelab ${matrix[@]+"${matrix[@]}"} ${probe[@]+"${probe[@]}"} --label "${label[i]}") --virt \"\$LAB_VIRT\" -o res >table.txt"
+    # splicelab's stderr is the serial console, a terminal, so it shows its
+    # progress there; vm-run.sh --progress turns that into progress lines.
+    cmd="$(quote splicelab ${matrix[@]+"${matrix[@]}"} ${probe[@]+"${probe[@]}"} --label "${label[i]}") --virt \"\$LAB_VIRT\" -o res >table.txt 2>/dev/ttyS0"
     lab_note "${label[i]}: booting under qemu"
-    TMPDIR="$work/k$i" "$LAB_DIR/vm-run.sh" -q --kernel-dir "$work/k$i/kernel" \
+    TMPDIR="$work/k$i" "$LAB_DIR/vm-run.sh" -q ${progress:+--progress} --kernel-dir "$work/k$i/kernel" \
       --cmd "$cmd" --fetch res --fetch table.txt --out "$stage/run$i" --timeout "$timeout_s" \
-      ${vm_opts[@]+"${vm_opts[@]}"} 2> >(tee "$work/k$i/stderr" >&2) &
+      ${btf_add[@]+"${btf_add[@]}"} ${vm_opts[@]+"${vm_opts[@]}"} 2> >(tee "$work/k$i/stderr" >&2) &
   fi
   pid[i]=$!
 }
@@ -212,7 +296,7 @@ finish() {
       return
     fi
     lbl=$(jq -r .label "$run/matrix.json")
-    label[i]=$lbl dest="$stage/$lbl"
+    label[i]=$lbl folder[i]=$lbl$suffix dest="$stage/$lbl"
     for ((j = 0; j < n; j++)); do
       [ "$j" = "$i" ] || [ "${label[j]}" != "$lbl" ] || { failed[i]="same label as ${spec[j]} ($lbl)"; return; }
     done
@@ -232,14 +316,16 @@ finish() {
       >"$work/k$i/run.json"
   else
     if [ "$rc" -eq "$LAB_EX_GUEST" ] || [ ! -d "$run" ]; then
-      failed[i]=$(grep -a '^lab: ' "$work/k$i/stderr" | tail -n1 | sed 's/^lab: //')
+      failed[i]=$(grep -a '^lab: ' "$work/k$i/stderr" | tail -n1 | sed 's/^lab: //' || true)
       failed[i]=${failed[i]:-vm-run.sh exited with status $rc}
       return
     fi
     if [ "$rc" -ne 0 ] || [ ! -s "$run/res/matrix.json" ]; then
       failed[i]="${label[i]}: splicelab in the guest exited with status $rc"
       echo "lab: ${failed[i]}; its output:" >&2
-      tail -n 12 "$run/cmd.log" | sed 's/^/    guest| /' >&2
+      # Its stderr went to the console, among the kernel's lines.
+      { tr '\r' '\n' <"$run/console.log" | grep -a '^splicelab'; cat "$run/cmd.log"; } |
+        tail -n 12 | sed 's/^/    guest| /' >&2
       return
     fi
     dest="$stage/${label[i]}"
@@ -253,19 +339,45 @@ finish() {
          guest_command: .cmd}' "$run/vm-status.json" >"$work/k$i/run.json"
     jq .kernel "$run/vm-status.json" >"$work/k$i/kernel.json"
     rm -rf "$run"
+    no_btf_note "$i" "$dest"
   fi
   # The table's last line names where the guest wrote; name the real place.
-  sed -i "s|written to .*/matrix.json\$|written to ${results#"$top/"}/${label[i]}/matrix.json|" "$dest/table.txt"
+  sed -i "s|written to .*/matrix.json\$|written to ${results#"$top/"}/${folder[i]}/matrix.json|" "$dest/table.txt"
   provenance "$i" >"$dest/provenance.json"
-  # Into place in one rename; an older folder of the label goes only now.
-  [ ! -e "$results/${label[i]}" ] || mv "$results/${label[i]}" "$stage/old.$i"
-  mv "$dest" "$results/${label[i]}"
+  # An older folder of the name holding another matrix (a full reference
+  # run, say) is not silently replaced by this one.
+  if [ -e "$results/${folder[i]}" ] && [ -z "$force" ]; then
+    local old new
+    old=$(matrix_of "$results/${folder[i]}/provenance.json") new=$(matrix_of "$dest/provenance.json")
+    if [ "$old" != "$new" ]; then
+      failed[i]="${results#"$top/"}/${folder[i]}/ holds another matrix ($old, this run: $new): not replaced (--force, or FORCE=1 for make lab, replaces it)"
+      return
+    fi
+  fi
+  # Into place in one rename; an older folder of the name goes only now.
+  [ ! -e "$results/${folder[i]}" ] || mv "$results/${folder[i]}" "$stage/old.$i"
+  mv "$dest" "$results/${folder[i]}"
   rm -rf "$stage/old.$i"
-  lab_note "${label[i]}: $(jq -r --slurpfile p "$results/${label[i]}/provenance.json" '
+  lab_note "${label[i]}: $(jq -r --slurpfile p "$results/${folder[i]}/provenance.json" '
     (.summary | to_entries | map(select(.key != "cells" and .value > 0) | "\(.key) \(.value)") | join(" "))
     + " in \($p[0].run.elapsed_ms / 100 | round / 10) s"
     + if $p[0].run.boot_to_userspace_ms then " (user space after \($p[0].run.boot_to_userspace_ms / 100 | round / 10) s)"
-      else "" end' "$results/${label[i]}/matrix.json") -> ${results#"$top/"}/${label[i]}/"
+      else "" end' "$results/${folder[i]}/matrix.json") -> ${results#"$top/"}/${folder[i]}/"
+}
+
+# no_btf_note I DIR: when the probes were wanted but did not run because
+# the kernel has no BTF and none was given, say so in one line (and in
+# provenance's run.probes_note): the probes need one, and how to get it.
+no_btf_note() {
+  local i=$1 dir=$2 why
+  want_probes guest || return 0
+  [ ! -s "$work/k$i/kernel/btf" ] || return 0
+  [ "$(jq -r .btf_vmlinux "$dir/guest-features.json" 2>/dev/null)" = false ] || return 0
+  [ "$(jq -r .env.probes.mode "$dir/matrix.json")" = none ] || return 0
+  why="no probes: this kernel has no BTF of its own; give the lab one: KERNELS=\"$(jq -r .spec "$work/k$i/kernel/kernel.json"):btf=FILE\" with a btf-<release> file (BTFHub), a vmlinux with DWARF or its kernel-debuginfo package (README, Kernel lab)"
+  echo "lab: ${label[i]}: $why" >&2
+  jq --arg why "$why" '.probes_note = $why' "$work/k$i/run.json" >"$work/k$i/run.json.new"
+  mv "$work/k$i/run.json.new" "$work/k$i/run.json"
 }
 
 # provenance I: provenance.json of kernel I.
@@ -278,7 +390,7 @@ provenance() {
         --arg started_at "${started_at[i]}" \
         --arg repo_commit "$(git -C "$top" rev-parse HEAD 2>/dev/null || echo unknown)" \
         --argjson dirty "$dirty" \
-        --arg regenerate "$lab_cmd $(quote "${spec[i]}")" \
+        --arg regenerate "$lab_cmd $(if [ "${kind[i]}" = host ]; then echo host; else regen_spec "$i"; fi)" \
         --arg lab_host "$(uname -r)" --arg probes "$probes" '
     {schema: "splicelab.lab/1", "label": $lbl, kernel: $kernel[0],
      run: ($run[0] + {started_at: $started_at, probes_asked: $probes,
@@ -327,16 +439,24 @@ for ((i = 0; i < n; i++)); do [ -n "${failed[i]}" ] || ok+=("$i"); done
 if [ -n "$tables" ]; then
   for i in ${ok[@]+"${ok[@]}"}; do
     echo
-    echo "== ${spec[i]}: ${label[i]} ($(jq -r '.run.virt + (if .run.boot_to_userspace_ms then ", user space after \(.run.boot_to_userspace_ms / 100 | round / 10) s" else "" end)' "$results/${label[i]}/provenance.json"))"
-    cat "$results/${label[i]}/table.txt"
+    echo "== ${spec[i]}: ${label[i]} ($(jq -r '.run.virt + (if .run.boot_to_userspace_ms then ", user space after \(.run.boot_to_userspace_ms / 100 | round / 10) s" else "" end)' "$results/${folder[i]}/provenance.json"))"
+    cat "$results/${folder[i]}/table.txt"
   done
 fi
 # The comparison, when analyze/ is built and there is something to compare.
 if [ -x "$top/build/splicelab-analyze" ] && [ ${#ok[@]} -ge 2 ]; then
   files=()
-  for i in "${ok[@]}"; do files+=("$results/${label[i]}/matrix.json"); done
+  for i in "${ok[@]}"; do files+=("$results/${folder[i]}/matrix.json"); done
   echo
-  "$top/build/splicelab-analyze" "${files[@]}" || echo "lab: splicelab-analyze exited with status $?" >&2
+  compare_out=()
+  [ "$results" = "$top/results" ] ||
+    compare_out=(--markdown "$results/compare/report.md" --html "$results/compare/report.html" --csv "$results/compare/joined.csv")
+  [ ${#compare_out[@]} -eq 0 ] || mkdir -p "$results/compare"
+  "$top/build/splicelab-analyze" ${compare_out[@]+"${compare_out[@]}"} "${files[@]}" ||
+    echo "lab: splicelab-analyze exited with status $?" >&2
+elif [ "$results" != "$top/results" ]; then
+  # A comparison left by an earlier run would describe other folders.
+  rm -rf "$results/compare"
 fi
 
 echo >&2
@@ -345,7 +465,7 @@ for ((i = 0; i < n; i++)); do
   if [ -n "${failed[i]}" ]; then
     echo "lab: ${spec[i]}: FAILED: ${failed[i]}" >&2; status=1
   else
-    echo "lab: ${spec[i]}: ok -> ${results#"$top/"}/${label[i]}/" >&2
+    echo "lab: ${spec[i]}: ok -> ${results#"$top/"}/${folder[i]}/" >&2
   fi
 done
 exit "$status"

@@ -42,6 +42,9 @@ guest, and writes DIR/ (only when the guest reported back; never half-written):
   --icount         instruction-counted clock (-icount shift=0,sleep=off,
                    one CPU, TCG): repeatable timings, for benchmarks
   --append ARGS    extra kernel command line
+  --progress       print the guest's matrix progress ("LABEL: cells N/M ...",
+                   from splicelab's progress on the console: the command
+                   must send splicelab's stderr to /dev/ttyS0), also with -q
   -q, --quiet      no progress lines
 Exit: COMMAND's status when the guest reported back; 64 bad usage or input
 (one line, nothing booted or written); 69 no result from the guest: qemu
@@ -53,7 +56,7 @@ EOF
 
 kernel="" kernel_dir="" cmd="" out="" timeout_s=600 boot_timeout_s=120
 accel=${LAB_ACCEL:-auto} cpus=$(nproc)
-mem=1024 icount="" append="" tools=yes adds=() fetches=()
+mem=1024 icount="" append="" tools=yes adds=() fetches=() progress=""
 need_arg() { [ $# -ge 2 ] || lab_usage_error "$1 needs a value (see --help)"; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -71,6 +74,7 @@ while [ $# -gt 0 ]; do
     --mem) need_arg "$@"; mem=$2; shift ;;
     --icount) icount=yes ;;
     --append) need_arg "$@"; append=$2; shift ;;
+    --progress) progress=yes ;;
     -q|--quiet) LAB_QUIET=yes ;;
     -h|--help) usage; exit 0 ;;
     *) lab_usage_error "unknown option '$1' (see --help)" ;;
@@ -153,11 +157,25 @@ setpriv --pdeathsig KILL true 2>/dev/null && pdeathsig=(setpriv --pdeathsig KILL
 ${pdeathsig[@]+"${pdeathsig[@]}"} qemu-system-x86_64 "${qemu_accel[@]}" -m "$mem" -nodefaults -display none \
   -monitor none -no-reboot ${LAB_QEMU_OPTS:-} \
   -kernel "$kdir/vmlinuz" -initrd "$work/initrd.gz" \
-  -append "console=ttyS0 8250.nr_uarts=2 panic=-1 splicelab.virt=qemu-$accel splicelab.timeout=$guest_timeout $append" \
+  -append "console=ttyS0 8250.nr_uarts=2 no_timer_check panic=-1 splicelab.virt=qemu-$accel splicelab.timeout=$guest_timeout $append" \
   -serial "file:$res/console.log" -serial "file:$work/serial1" \
   </dev/null >"$work/qemu.log" 2>&1 &
 qemu=$!
 lab_on_exit "lab_stop_pid $qemu"
+
+# show_progress: splicelab's last "[N/M] ok A blocked B" on the console
+# (it redraws that line with \r on a terminal) as a line of ours, every
+# 5 s while it changes, so a long matrix in a guest is not silent.
+last_shown="" last_shown_ms=0
+show_progress() {
+  local now=$1 line
+  [ $((now - last_shown_ms)) -ge 3000 ] || [ "${2:-}" = final ] || return 0
+  line=$(tr '\r' '\n' <"$res/console.log" | grep -a -o '^\[[0-9]*/[0-9]*\][a-z0-9 ]*' | tail -n1 | sed 's/ *$//' || true)
+  [ -n "$line" ] && [ "$line" != "$last_shown" ] || return 0
+  last_shown=$line last_shown_ms=$now
+  line=${line#[}
+  echo "$LAB_PROG: $label: cells ${line/]/}" >&2
+}
 
 # Wait for the exit line, qemu's end or a limit, whichever comes first:
 # user space within the boot limit, the result within the whole limit.
@@ -170,6 +188,7 @@ while :; do
     alive_ms=$((now - start_ms))
     lab_note "$label: user space up after $((alive_ms / 1000)).$((alive_ms % 1000 / 100)) s"
   fi
+  [ -z "$progress" ] || [ "$alive_ms" = null ] || show_progress "$now"
   if grep -a -q '^SPLICELAB-EXIT' "$work/serial1"; then status=reported; break; fi
   kill -0 "$qemu" 2>/dev/null || break
   [ "$now" -lt "$deadline" ] || { status=timeout; break; }
@@ -182,6 +201,7 @@ if [ "$status" = reported ]; then
 fi
 lab_stop_pid "$qemu"
 elapsed_ms=$(($(lab_now_ms) - start_ms))
+[ -z "$progress" ] || [ "$status" != reported ] || show_progress "$elapsed_ms" final
 # qemu exiting between the last look and its end can leave the frame unseen.
 [ "$status" != guest-died ] || ! grep -a -q '^SPLICELAB-EXIT' "$work/serial1" || status=reported
 

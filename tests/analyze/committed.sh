@@ -83,6 +83,9 @@ chosen=$(grep -c '^### ' "$out/r.md")
 for dir in "$A" "$B"; do
   spec=$(jq -r 'select(.run.where == "qemu") | .kernel.spec' "$dir/provenance.json" 2>/dev/null)
   [ -n "$spec" ] || continue
+  # A kernel given as a file is named by its file name, never by the path
+  # of the machine that made the results.
+  spec=${spec##*/}
   expect "$(grep -c "^make lab KERNELS=$spec MATRIX=\"-s " "$out/r.md")" "$chosen" "make lab lines for $spec"
 done
 expect "$(grep -c '^build/splicelab ' "$out/r.md")" "$chosen" "reproduce commands checked"
@@ -90,4 +93,12 @@ expect "$(grep -c '^build/splicelab ' "$out/r.md")" "$chosen" "reproduce command
 expect_match "$(head -c 200 "$out/r.html")" '^<!DOCTYPE html>' "HTML doctype"
 grep -Eiq '<script|<link|@import|url\(|src="http' "$out/r.html" && fail "HTML loads something from outside"
 echo "ok - HTML is self-contained"
-expect "$(grep -c '<svg' "$out/r.html")" "$((chosen * 2 * 2))" "SVG plots (2 kinds x 2 kernels per chosen cell)"
+# Per chosen cell: a bytes-per-call plot per kernel, and an occupancy plot
+# per kernel that ran probes; a kernel without probes gets a line saying
+# so, never an empty box.
+probed=0
+for dir in "$A" "$B"; do
+  [ "$(jq -r .env.probes.mode "$dir/matrix.json")" = none ] || probed=$((probed + 1))
+done
+expect "$(grep -c '<svg' "$out/r.html")" "$((chosen * (2 + probed)))" "SVG plots (per chosen cell: 2 per-call, $probed occupancy)"
+expect "$(grep -c '<p>no probes on this kernel' "$out/r.html")" "$((chosen * (2 - probed)))" "kernels without probes say so"

@@ -31,5 +31,5 @@ expect "$(grep -c '^| [0-9] |' "$work/r.md")" 3 "timeline rows (this cell's call
 expect_match "$(cat "$work/r.md")" '\| 1 \| 0 \| 16 \| 16 \| 0 \| 65160 \| 65160 \|' "first call"
 expect_match "$(cat "$work/r.md")" '\| 7 \| 16 \| 16 \| 16 \| 65160 \| 65160 \| -11 \|' "the call after 5 folded EAGAIN calls"
 expect_match "$(cat "$work/r.md")" '\| 8 \| 9 \| - \| 16 \| 36864 \| - \| never \(asleep\) \|' "the call that never returned"
-grep -q '>from events.jsonl<' "$work/r.html" || fail "the HTML plot does not come from events.jsonl"
+grep -q '>3 calls from events.jsonl<' "$work/r.html" || fail "the HTML plot does not come from events.jsonl"
 echo "ok - HTML occupancy plot from events.jsonl"

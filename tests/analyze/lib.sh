@@ -15,9 +15,11 @@ set --
 label_of() { jq -r .label "$1/matrix.json"; }
 [ -x "$ANALYZE" ] || fail "$ANALYZE is not built (make)"
 
-# prose_width FILE: the longest line outside tables and code blocks.
+# prose_width FILE: the longest line outside tables and fenced code blocks
+# (a fence may be indented, inside a list item); everything else is prose,
+# indented or not.
 prose_width() {
-  awk '/^```/ { code = !code; next }
-       code || /^\|/ || /^    / { next }
+  awk '/^ *```/ { code = !code; next }
+       code || /^\|/ { next }
        length > w { w = length } END { print w + 0 }' "$1"
 }

@@ -7,7 +7,7 @@ cd "$top" || fail "no $top"
 cc=${CC:-gcc}
 $cc -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
   -fno-omit-frame-pointer -Ianalyze -Irepro -DSPLICELAB_VERSION='"asan"' -DSPLICELAB_COMMIT='"asan"' \
-  analyze/*.c repro/params.c repro/version.c -ljansson -lpthread -o "$work/analyze-asan" 2>"$work/cc.log" ||
+  analyze/*.c repro/params.c repro/profiles.c repro/version.c -ljansson -lpthread -o "$work/analyze-asan" 2>"$work/cc.log" ||
   fail "sanitizer build failed: $(head -n 5 "$work/cc.log")"
 echo "ok - built with -fsanitize=address,undefined"
 san=$work/analyze-asan
@@ -38,3 +38,24 @@ run duplicate 64 "$work/dup.json" "$fixtures/debian12-6.1.json"
 jq '.cells[1].kernel = {timeline: [{slots_before: 1, ret: "x"}]}' "$fixtures/debian12-6.1.json" >"$work/type.json"
 run type 64 "$fixtures/debian12-6.1.json" "$work/type.json"
 run usage 64 --max-cells 99 "$fixtures/debian12-6.1.json" "$fixtures/debian12-6.1.json"
+# Integers at the edge of what a JSON file may hold: the plots' scaling
+# (svg.c) and the release's regime (regime.c) overflowed on them.
+id=$(jq -r '[.cells[] | select(.kernel)][0].id' "$fixtures/synthetic-3.10.json")
+# (jq would round them to doubles: python keeps them exact.)
+python3 - "$fixtures/synthetic-3.10.json" "$work/huge.json" <<'PY' || fail "could not write huge.json"
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["env"]["kernel_release"] = "99999999999999999999.99999999999999999999"
+c = [c for c in m["cells"] if "kernel" in c][0]
+c["per_call_bytes"] = [2**63 - 1, 1, 2**62]
+c["kernel"]["timeline"][0]["slots_after"] = 2**63 - 1
+c["kernel"]["timeline"][1]["bytes_after"] = 2**63 - 1
+json.dump(m, open(sys.argv[2], "w"))
+PY
+run huge 0 --cell "$id" --markdown "$work/h.md" --html "$work/h.html" --csv "$work/h.csv" \
+  "$fixtures/debian12-6.1.json" "$work/huge.json"
+jq '.env.kernel_release = "4.99999999999999999999"' "$fixtures/synthetic-3.10.json" >"$work/minor.json"
+run huge-minor 0 --markdown "$work/m.md" "$fixtures/debian12-6.1.json" "$work/minor.json"
+grep -q 'The release, 4.99999999999999999999, is' "$work/m.md" &&
+  fail "a release number out of range was placed in a regime"
+echo "ok - a release number out of range is not placed in a regime"

@@ -27,6 +27,17 @@ refuse "missing value" -p
 refuse "missing config file" --config "$work/none.conf"
 printf 'pipe-size = 64K\nfrobnicate = 1\n' >"$work/bad.conf"
 refuse "unknown key in a config file" --config "$work/bad.conf"
+# An invalid UTF-8 label is refused before any cell runs (the default
+# matrix would take seconds; the refusal must come at once).
+bad_label=$(printf 'ab\377cd')
+start=$(date +%s)
+refuse "a label that is not UTF-8" -L "$bad_label"
+printf 'label = %s\n' "$bad_label" >"$work/label.conf"
+refuse "a label that is not UTF-8, from a config file" --config "$work/label.conf"
+refuse "a label with a control character" -L "$(printf 'a\tb')"
+refuse "an argument that is not UTF-8" -s drain -o "$out$bad_label"
+[ $(($(date +%s) - start)) -le 2 ] || fail "the label refusals took more than 2 s: did cells run?"
+echo "ok - the refusals came before any cell ran"
 
 # An output path that cannot be a folder, and one that cannot be written.
 touch "$work/file"

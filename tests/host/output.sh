@@ -22,9 +22,16 @@ expect "$("$SPLICELAB" --list 2>/dev/null | sort -u | wc -l)" $grid "default gri
 expect "$(q "$work/again" '[.cells[].id] | join(" ")')" "$(q "$work/r" '[.cells[].id] | join(" ")')" "ids are stable across runs"
 # The default label and folder come from os-release and the kernel release.
 (cd "$work" && "$SPLICELAB" -q -s drain -n 4K) || fail "run with the default folder"
-label=$(ls "$work/results")
+folder=$(ls "$work/build/runs")
+label=${folder%@grid-*}
 expect_match "$label" "-$(uname -r)\$" "default label ends with the kernel release"
-expect "$(jq -r .label "$work/results/$label/matrix.json")" "$label" "label in the file"
+expect "$(jq -r .label "$work/build/runs/$folder/matrix.json")" "$label" "label in the file"
 "$SPLICELAB" --help | grep -q -- '--pipe-nonblock' || fail "--help does not document --pipe-nonblock"
 "$SPLICELAB" --help | grep -q 'Exit status' || fail "--help does not document exit codes"
 echo "ok - --help documents options and exit codes"
+# A table, a list or JSON that cannot be written to stdout is a failure.
+for args in "-s drain -n 4K -o $work/full" "-s drain -n 4K -o $work/full --json" "--list" "--help"; do
+  "$SPLICELAB" $args >/dev/full 2>"$work/stderr"
+  expect "$?" 1 "splicelab $args >/dev/full: exit status"
+  expect "$(cat "$work/stderr")" "splicelab: writing to stdout failed: No space left on device" "splicelab $args >/dev/full: the message"
+done

@@ -22,8 +22,10 @@ echo "ok - lab host debian12 exited 0"
 no_stray_qemu "after the run"
 no_leftovers "$res" "after the run"
 
-g="$res/$label"
+# The folder names the matrix it holds (not the default one).
+g="$res/$label@quick"
 [ -d "$g" ] || fail "no $g (have: $(ls "$res"))"
+echo "ok - $label@quick/: the folder names its matrix"
 for f in matrix.json table.txt provenance.json console.log guest-features.json config; do
   [ -s "$g/$f" ] || fail "$label: no $f"
 done
@@ -85,9 +87,18 @@ h=$(grep -l '"where": "host"' "$res"/*/provenance.json | head -n1)
 [ -n "$h" ] || fail "no host results"
 h=$(dirname "$h")
 expect "$(jq -r .env.virt "$h/matrix.json")" native "host: env.virt"
-expect "$(jq -r .label "$h/matrix.json")" "$(basename "$h")" "host: folder named by its label"
+expect "$(jq -r .label "$h/matrix.json")@quick" "$(basename "$h")" "host: folder named by its label and matrix"
 
 # Both tables are printed at the end.
-grep -q "^== host: $(basename "$h") (native)" "$work/stdout" || fail "no host table on stdout"
+grep -q "^== host: $(jq -r .label "$h/matrix.json") (native)" "$work/stdout" || fail "no host table on stdout"
 grep -q "^== debian12: $label (qemu-tcg" "$work/stdout" || fail "no debian12 table on stdout"
 expect "$(grep -c '^18 cells: ' "$work/stdout")" 2 "tables printed"
+
+# The comparison of this run's two kernels, printed and written beside.
+grep -q '^18 cells joined: ' "$work/stdout" || fail "no comparison on stdout"
+for f in report.md report.html joined.csv; do [ -s "$res/compare/$f" ] || fail "no compare/$f"; done
+echo "ok - the comparison is printed and written to compare/"
+
+# The guest's progress, from inside it, while the matrix ran.
+grep -q "^lab: $label: cells 18/18 " "$work/stderr" || fail "no progress line from the guest: $(grep "cells" "$work/stderr")"
+echo "ok - progress from the guest: $(grep "^lab: $label: cells" "$work/stderr" | tr '\n' ';')"

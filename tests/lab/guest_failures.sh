@@ -10,6 +10,8 @@ need_tools
 need_qemu
 need_debian12
 res="$work/results"
+# These guests fail on purpose: their consoles go with the test.
+export LAB_FAILED_DIR="$work/failed"
 
 # run_failing WHAT PATTERN ARGS...: lab.sh ARGS must exit 1 and name the
 # failure (PATTERN) in its closing summary.
@@ -21,6 +23,12 @@ run_failing() {
   grep -Eq -- "FAILED: .*$pattern" "$work/stderr" ||
     fail "$what: no failure matching /$pattern/ in: $(cat "$work/stderr")"
   echo "ok - $what: $(grep -m1 'FAILED' "$work/stderr")"
+  # What the message points at is still there when the lab has exited.
+  local console
+  console=$(grep -a -o '(console: [^)]*)' "$work/stderr" | head -n1 | sed 's/^(console: //; s/)$//')
+  [ -n "$console" ] || fail "$what: no console named in: $(cat "$work/stderr")"
+  [ -e "$console" ] || fail "$what: the console it names, $console, is gone"
+  echo "ok - $what: the console it names is kept ($console)"
   no_stray_qemu "$what"
   no_leftovers "$res" "$what"
 }
@@ -30,7 +38,7 @@ run_failing() {
 head -c 3000000 "$work/debian12/vmlinuz" >"$work/broken-bzImage"
 run_failing "a broken image next to the host" "without a line on the console" \
   -j 2 --matrix "-s drain -n 16K" host "$work/broken-bzImage"
-[ "$(ls "$res")" = "$(jq -r .label "$res"/*/matrix.json)" ] ||
+[ "$(ls "$res" | sed 's/@m[0-9a-f]*$//')" = "$(jq -r .label "$res"/*/matrix.json)" ] ||
   fail "expected exactly the host's folder, have: $(ls "$res")"
 echo "ok - the host's results arrived; nothing for the broken image"
 grep -q '^== host: ' "$work/stdout" || fail "the host's table was not printed"

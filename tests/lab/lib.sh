@@ -8,8 +8,10 @@
 . "$(dirname "$0")/../host/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export LAB_CACHE=${LAB_CACHE:-$top/.cache/lab}
-# Everything the lab makes goes under $work, so leftovers can be counted.
-export TMPDIR="$work/tmp" LAB_FAILED_DIR="$work/failed"
+# Everything the lab makes goes under $work, so leftovers can be counted;
+# but the console of a guest that failed unexpectedly outlives the test
+# (its failure message points at it; $work is removed on exit).
+export TMPDIR="$work/tmp" LAB_FAILED_DIR=${LAB_FAILED_DIR:-$top/$BUILD/test-logs/lab-failed}
 mkdir -p "$TMPDIR"
 # A name on every qemu this test starts: other people's guests on the
 # same machine are not ours to count.
@@ -59,4 +61,17 @@ no_leftovers() {
   stray=$(find "$TMPDIR" -mindepth 1 -maxdepth 1 2>/dev/null)
   [ -z "$stray" ] || fail "$2: temporaries left: $stray"
   echo "ok - $2: no partial folder, no temporaries"
+}
+
+# The project's kernel shelf (old kernels built for the lab, BTF beside
+# them) and real relays sit beside the checkout on the project's own
+# machines only; a user's checkout has neither, and those tests skip.
+shelf=${LAB_KERNEL_SHELF:-$top/../shared/kernels}
+peers=${LAB_PEERS:-$top/../shared/peers}
+# need_shelf FILE...: skip unless the shelf holds every FILE.
+need_shelf() {
+  local f
+  for f in "$@"; do
+    [ -r "$shelf/$f" ] || skip "no kernel shelf with $f beside this checkout (only the project's own machines have one)"
+  done
 }

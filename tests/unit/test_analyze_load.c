@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../analyze/analyze.h"
@@ -171,6 +172,59 @@ static void test_errors(void **state)
 	run_free(&run);
 }
 
+/* The input bound: a regular file over the limit and a pipe that goes on
+ * past it are refused with one line, without reading the rest; a device
+ * is refused at once. */
+static void test_input_bound(void **state)
+{
+	(void)state;
+	char cells[2048], text[4096];
+	cell(cells, sizeof cells, "a", "ok", "");
+	snprintf(text, sizeof text, "%s%s]}\n", head, cells);
+	struct run run;
+	size_t saved = analyze_input_limit;
+	analyze_input_limit = strlen(text) - 1;
+	assert_int_equal(load_text(&run, text), -1);
+	char want[160];
+	snprintf(want, sizeof want, "%zu bytes, more than the limit of %zu: refused", strlen(text),
+		 analyze_input_limit);
+	assert_non_null(strstr(run.error, want));
+	run_free(&run);
+	analyze_input_limit = strlen(text);
+	assert_int_equal(load_text(&run, text), 0);
+	run_free(&run);
+
+	/* A pipe whose writer never stops: refused once the limit is passed. */
+	analyze_input_limit = (size_t)256 * 1024;
+	int fds[2];
+	assert_int_equal(pipe(fds), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		close(fds[0]);
+		static char block[65536];
+		memset(block, ' ', sizeof block);
+		for (;;)
+			if (write(fds[1], block, sizeof block) < 0)
+				_exit(0);
+	}
+	close(fds[1]);
+	char fd_path[32];
+	snprintf(fd_path, sizeof fd_path, "/dev/fd/%d", fds[0]);
+	assert_int_equal(run_load(&run, fd_path), -1);
+	assert_non_null(strstr(run.error, "more than the limit of 262144 bytes: refused"));
+	run_free(&run);
+	close(fds[0]);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	analyze_input_limit = saved;
+
+	assert_int_equal(run_load(&run, "/dev/zero"), -1);
+	assert_string_equal(run.error,
+			    "/dev/zero: not a regular file or a pipe (a character device): refused");
+	run_free(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_midcall_clue),
 		cmocka_unit_test(test_probe_clues),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_input_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

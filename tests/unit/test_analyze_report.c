@@ -95,6 +95,19 @@ static void test_reproduce(void **state)
 				 "one --head-start 256K");
 }
 
+/* wrap()'s output for these arguments is want. */
+static void assert_wrapped(const char *prefix, const char *indent, const char *text, int width,
+			   const char *want)
+{
+	char *got = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&got, &len);
+	wrap(out, prefix, indent, text, width);
+	fclose(out);
+	assert_string_equal(got, want);
+	free(got);
+}
+
 static void test_text_pieces(void **state)
 {
 	(void)state;
@@ -109,13 +122,7 @@ static void test_text_pieces(void **state)
 	assert_string_equal(buf, "drain,tcp4,chunk=1M,flags=MORE,pnb=1,snb=0,dnb=0,loop=busy,"
 				 "sender=one,head=256K");
 
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	wrap(out, "- ", "  ", "aaaa bbbb cccc dddd eeee", 11);
-	fclose(out);
-	assert_string_equal(text, "- aaaa bbbb\n  cccc dddd\n  eeee\n");
-	free(text);
+	assert_wrapped("- ", "  ", "aaaa bbbb cccc dddd eeee", 11, "- aaaa bbbb\n  cccc dddd\n  eeee\n");
 
 	size_t used = 0;
 	appendf(buf, 8, &used, "%s", "abc");
@@ -188,12 +195,56 @@ static void test_join(void **state)
 	join_free(&joined);
 }
 
+/* Shell words: each command a report prints, run by sh with printf in
+ * place of splicelab, gives back exactly the values it was built from,
+ * whatever they hold; and the allowed lists come from the engine. */
+static void test_shell_words(void **state)
+{
+	(void)state;
+	struct acell c = make("x", OUTCOME_OK, true, 0, 0);
+	c.sender = (char *)"one; curl x | sh #";
+	c.loop = (char *)"it's";
+	char cmd[1024], script[1200];
+	reproduce_command(&c, cmd, sizeof cmd);
+	assert_non_null(strstr(cmd, "--sender 'one; curl x | sh #'"));
+	snprintf(script, sizeof script, "printf '[%%s]\\n' %s", cmd + strlen("build/splicelab "));
+	FILE *sh = popen(script, "r");
+	assert_non_null(sh);
+	char got[1024] = "";
+	size_t n = fread(got, 1, sizeof got - 1, sh);
+	got[n] = '\0';
+	assert_int_equal(pclose(sh), 0);
+	assert_non_null(strstr(got, "\n[--sender]\n[one; curl x | sh #]\n"));
+	assert_non_null(strstr(got, "\n[-l]\n[it's]\n"));
+	char word[64];
+	sh_word("go1.21.5+", word, sizeof word);
+	assert_string_equal(word, "go1.21.5+");
+	sh_word("", word, sizeof word);
+	assert_string_equal(word, "''");
+
+	assert_int_equal(allowed_index(FIELD_SCENARIO, "drain"), SCENARIO_DRAIN);
+	assert_int_equal(allowed_index(FIELD_SCENARIO, "<script>"), -1);
+	assert_true(allowed_index(FIELD_PROFILE, "go1.21.0-1.21.4") >= 0);
+	assert_int_equal(allowed_index(FIELD_PROFILE, "go9"), -1);
+	assert_int_equal(allowed_index(FIELD_FLAG, "GIFT"), 3);
+	char list[256];
+	allowed_text(FIELD_LOOP, list, sizeof list);
+	assert_string_equal(list, "busy, poll, epoll");
+	assert_true(id_allowed("profile=go1.21.5+,proxy,tcp4,pipe=1M,flags=NONBLOCK|MOVE"));
+	assert_false(id_allowed("a b"));
+	assert_false(id_allowed("a\nb"));
+	assert_false(id_allowed(""));
+
+	/* A word longer than the line is cut: no line over the width. */
+	assert_wrapped("", "", "ab abcdefghijklmnop\x1b cd", 8, "ab\nabcdefgh\nijklmnop\n? cd\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_regimes),	  cmocka_unit_test(test_release),
 		cmocka_unit_test(test_reproduce), cmocka_unit_test(test_text_pieces),
-		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_join),	  cmocka_unit_test(test_shell_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,6 +77,12 @@ static void test_spin(void **state)
 	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_SPIN);
 	s.relay_cpu_known = false;
 	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_SPIN);
+	/* EAGAIN while a peer waits for a CPU is a starved sender, not a spin
+	 * (a proxy cell on a busy machine): watch another window. */
+	char client_state = s.peers[0].state;
+	s.peers[0].state = 'R';
+	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_UNSURE);
+	s.peers[0].state = client_state;
 	/* Runnable with neither CPU nor EAGAIN is a busy machine, not a spin. */
 	s.relay_cpu_known = true;
 	s.eagain_in_window = 0;
