@@ -3,6 +3,7 @@
 # slots through 2 048 connections) finishes within its bound and leaves
 # nothing behind: no process of the run, no socket of it, and the runner
 # itself never holds the connections' fds (sampled while it runs).
+# shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
 # 1 024 connections hold about 10 000 fds; root lifts the hard limit itself.
 hard=$(ulimit -Hn)

@@ -5,6 +5,7 @@
 # (EPERM) and a small pipe, recorded per cell; the cell still runs. The
 # same cells without the pressure get Go's 1 MiB pipes, which shows the
 # pressure is what made the difference.
+# shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
 soft=$(cat /proc/sys/fs/pipe-user-pages-soft 2>/dev/null) ||
   skip "no /proc/sys/fs/pipe-user-pages-soft: this kernel has no per-user pipe limit"

@@ -15,11 +15,10 @@
 . "$(dirname "$0")/lib.sh"
 need_tools
 need_qemu
-kernel=$top/../shared/kernels/bzImage-3.10.0-1160.el7.x86_64
-peers=$top/../shared/peers
-[ -f "$kernel" ] || skip "no CentOS 7.9 lab kernel (bzImage-3.10.0-1160.el7.x86_64) beside the checkout"
+need_shelf bzImage-3.10.0-1160.el7.x86_64
+kernel=$shelf/bzImage-3.10.0-1160.el7.x86_64
 for p in proxy-go1.21.1 proxy-go1.21.5 mload; do
-  [ -x "$peers/$p" ] || skip "no real relay $p beside the checkout"
+  [ -x "$peers/$p" ] || skip "no $p beside this checkout (the real relays exist only on the project's own machines)"
 done
 conns=128 bytes=4194304
 

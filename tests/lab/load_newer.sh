@@ -11,9 +11,8 @@
 . "$(dirname "$0")/lib.sh"
 need_tools
 need_qemu
-peers=$top/../shared/peers
 for p in proxy-go1.21.1 mload; do
-  [ -x "$peers/$p" ] || skip "no real relay $p beside the checkout"
+  [ -x "$peers/$p" ] || skip "no $p beside this checkout (the real relays exist only on the project's own machines)"
 done
 conns=128 bytes=4194304
 guest='su -s /bin/sh lab -c "exec proxy-go1.21.1 127.0.0.1:20000 127.0.0.1:20001" &
@@ -27,8 +26,8 @@ splicelab -q -o sl -s load -P go1.21.0-1.21.4,go1.21.5+ --connections '$conns' -
   --as-user lab -j 1 --cell-timeout 120000 >sl.log 2>&1'
 booted=0
 for k in 4.9.229 5.10.89; do
-  kernel=$top/../shared/kernels/bzImage-$k
-  [ -f "$kernel" ] || { note "no lab kernel bzImage-$k: skipped"; continue; }
+  kernel=$shelf/bzImage-$k
+  [ -r "$kernel" ] || { note "no lab kernel bzImage-$k on the shelf: skipped"; continue; }
   v=$work/vm-$k
   "$top/scripts/lab/vm-run.sh" -q --kernel "$kernel" --accel tcg --timeout 400 --out "$v" \
     --add "$peers/proxy-go1.21.1" --add "$peers/mload" --cmd "$guest" \
@@ -59,5 +58,5 @@ for k in 4.9.229 5.10.89; do
   [ "$real" -eq "$conns" ] || note "$k: the real 1.21.1 was still moving: $real of $conns finished in 30 s"
   expect "$(cell go1.21.5+ .outcome)" ok "$k go1.21.5+"
 done
-[ "$booted" -gt 0 ] || skip "no 4.9 or 5.10 lab kernel beside the checkout"
+[ "$booted" -gt 0 ] || skip "no kernel shelf with bzImage-4.9.229 or bzImage-5.10.89 beside this checkout"
 no_leftovers "$work" "after the lab runs"
