@@ -211,19 +211,23 @@ static void expand_quick(const struct matrix_spec *s, struct cell_list *list)
  * an unprivileged user (nobody) and as root, and with one connection, so
  * the per-user pipe accounting shows where it bites (docs/load.md). Cells
  * for a user that does not exist, or that this runner cannot become, are
- * left out, and said so. */
+ * left out (grid_note_left_out says so). */
+struct load_users {
+	struct cell_user nobody, root;
+	bool have_nobody, can_switch;
+};
+
+static void find_load_users(struct load_users *users)
+{
+	users->have_nobody = identity_lookup("nobody", &users->nobody) == 0;
+	identity_lookup("0", &users->root); /* a uid always resolves */
+	users->can_switch = geteuid() == 0;
+}
+
 static void expand_load(const struct matrix_spec *s, struct cell_list *list)
 {
-	struct cell_user nobody, root;
-	bool have_nobody = identity_lookup("nobody", &nobody) == 0;
-	identity_lookup("0", &root); /* a uid always resolves */
-	bool can_switch = geteuid() == 0;
-	if (!have_nobody)
-		fprintf(stderr, "splicelab: no user 'nobody' in /etc/passwd: the unprivileged "
-				"load cells are left out\n");
-	if (!can_switch)
-		fprintf(stderr, "splicelab: not root: the load cells as nobody and as root are "
-				"left out\n");
+	struct load_users users;
+	find_load_users(&users);
 	for (size_t i = 0; i < profile_count; i++) {
 		if (strncmp(profiles[i].name, "go", 2) != 0)
 			continue;
@@ -235,12 +239,12 @@ static void expand_load(const struct matrix_spec *s, struct cell_list *list)
 					.corrupt_at = s->corrupt_at,
 					.connections = LOAD_GRID_CONNECTIONS};
 		profile_apply(&profiles[i], &c);
-		if (have_nobody && can_switch) {
-			c.user = nobody;
+		if (users.have_nobody && users.can_switch) {
+			c.user = users.nobody;
 			push(list, s, &c);
 		}
-		if (can_switch) {
-			c.user = root;
+		if (users.can_switch) {
+			c.user = users.root;
 			push(list, s, &c);
 		}
 		c.user = (struct cell_user){0};
@@ -249,18 +253,44 @@ static void expand_load(const struct matrix_spec *s, struct cell_list *list)
 	}
 }
 
+/* Dimensions a profile fixes. */
+static bool plain_dims_given(const struct matrix_spec *s)
+{
+	return s->pipe_sizes.given || s->chunks.given || s->flag_sets.given ||
+	       s->pipe_nonblock.given || s->src_nonblock.given || s->dst_nonblock.given ||
+	       s->loops.given;
+}
+
+/* The preset a spec comes to: the default one when nothing was asked. */
+static enum preset resolved_preset(const struct matrix_spec *s)
+{
+	bool shared_given = s->scenarios.given || s->transports.given || s->payloads.given ||
+			    s->senders.given;
+	if (!s->preset_given && !plain_dims_given(s) && !shared_given && !s->profiles_given)
+		return PRESET_DEFAULT;
+	return s->preset;
+}
+
+void grid_note_left_out(const struct matrix_spec *spec)
+{
+	if (resolved_preset(spec) != PRESET_DEFAULT || spec->scenarios.given)
+		return;
+	struct load_users users;
+	find_load_users(&users);
+	if (!users.can_switch)
+		fprintf(stderr, "splicelab: not root: the load cells as nobody and as root are "
+				"left out\n");
+	else if (!users.have_nobody)
+		fprintf(stderr, "splicelab: no user 'nobody' in /etc/passwd: the unprivileged "
+				"load cells are left out\n");
+}
+
 struct cell_params *grid_expand(const struct matrix_spec *given, size_t *count)
 {
 	struct matrix_spec spec = *given;
 	struct cell_list list = {0};
-	/* Dimensions a profile fixes, and those it shares with plain cells. */
-	bool plain_given = spec.pipe_sizes.given || spec.chunks.given || spec.flag_sets.given ||
-			   spec.pipe_nonblock.given || spec.src_nonblock.given ||
-			   spec.dst_nonblock.given || spec.loops.given;
-	bool shared_given = spec.scenarios.given || spec.transports.given || spec.payloads.given ||
-			    spec.senders.given;
-	if (!spec.preset_given && !plain_given && !shared_given && !spec.profiles_given)
-		spec.preset = PRESET_DEFAULT;
+	bool plain_given = plain_dims_given(&spec);
+	spec.preset = resolved_preset(&spec);
 	if ((spec.preset != PRESET_NONE) && !spec.profiles_given) {
 		spec.profile_count = 0;
 		for (size_t i = 0; i < profile_count; i++)
