@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "identity.h"
+#include "load.h"
 #include "pattern.h"
 #include "relay.h"
 
@@ -60,7 +62,7 @@ struct cell_ctx {
 	int client_done; /* atomic flag via __atomic */
 };
 
-_Noreturn static void finish(struct cell_shared *shared, enum outcome outcome)
+_Noreturn void cell_finish(struct cell_shared *shared, enum outcome outcome)
 {
 	shared->outcome = outcome;
 	atomic_store(&shared->activity, ACTIVITY_DONE);
@@ -68,11 +70,11 @@ _Noreturn static void finish(struct cell_shared *shared, enum outcome outcome)
 	_exit(0);
 }
 
-_Noreturn static void fail(struct cell_shared *shared, const char *call, int error)
+_Noreturn void cell_fail(struct cell_shared *shared, const char *call, int error)
 {
 	shared->error = error;
 	snprintf(shared->error_call, sizeof shared->error_call, "%s", call);
-	finish(shared, OUTCOME_ERROR);
+	cell_finish(shared, OUTCOME_ERROR);
 }
 
 static void *client_thread(void *arg)
@@ -143,7 +145,18 @@ static void *sink_thread(void *arg)
 	return NULL;
 }
 
-static int64_t queue_bytes(int fd, unsigned long request)
+bool cell_wait_request(int request_fd)
+{
+	for (;;) {
+		char request;
+		ssize_t n = read(request_fd, &request, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n > 0;
+	}
+}
+
+int64_t cell_queue_bytes(int fd, unsigned long request)
 {
 	int value = 0;
 	if (fd < 0 || ioctl(fd, request, &value) < 0)
@@ -156,26 +169,21 @@ static void *monitor_thread(void *arg)
 	struct cell_ctx *ctx = arg;
 	struct cell_shared *shared = ctx->shared;
 	atomic_store(&shared->tids[ROLE_MONITOR], current_tid());
-	for (;;) {
-		char request;
-		ssize_t n = read(ctx->request_fd, &request, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return NULL;
+	while (cell_wait_request(ctx->request_fd)) {
 		/* SIOCINQ is meaningless on a unix socket before 4.x; -1 says so. */
-		shared->src_rcv_queue = queue_bytes(ctx->relay.src, SIOCINQ);
-		shared->pipe_bytes = queue_bytes(ctx->relay.pipe_read, FIONREAD);
+		shared->src_rcv_queue = cell_queue_bytes(ctx->relay.src, SIOCINQ);
+		shared->pipe_bytes = cell_queue_bytes(ctx->relay.pipe_read, FIONREAD);
 		shared->dst_snd_queue = ctx->params->scenario == SCENARIO_PROXY
-						? queue_bytes(ctx->relay.dst, SIOCOUTQ)
+						? cell_queue_bytes(ctx->relay.dst, SIOCOUTQ)
 						: -1;
 		atomic_fetch_add(&shared->monitor_seq, 1);
 	}
+	return NULL;
 }
 
 /* A connected stream pair over loopback: *a is the connecting end, *b the
  * accepted end. Ports come from the kernel, so parallel cells never clash. */
-static int connect_pair(enum transport transport, int *a, int *b, const char **call)
+int cell_connect_pair(enum transport transport, int *a, int *b, const char **call)
 {
 	if (transport == TRANSPORT_UNIX) {
 		int pair[2];
@@ -228,7 +236,7 @@ fail:;
 	return -1;
 }
 
-static int set_nonblock(int fd, bool on)
+int cell_set_nonblock(int fd, bool on)
 {
 	int flags = fcntl(fd, F_GETFL);
 	if (flags < 0)
@@ -243,7 +251,7 @@ static void setup_pipe(struct cell_ctx *ctx)
 	struct cell_shared *shared = ctx->shared;
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC | (params->pipe_nonblock ? O_NONBLOCK : 0)) < 0)
-		fail(shared, "pipe2", errno);
+		cell_fail(shared, "pipe2", errno);
 	ctx->relay.pipe_read = fds[0];
 	ctx->relay.pipe_write = fds[1];
 	/* A refusal (pipe-max-size, per-user pipe limits) is part of the result:
@@ -259,20 +267,20 @@ static void setup_sockets(struct cell_ctx *ctx)
 	const struct cell_params *params = ctx->params;
 	struct cell_shared *shared = ctx->shared;
 	const char *call = "";
-	if (connect_pair(params->transport, &ctx->client_fd, &ctx->relay.src, &call) < 0)
-		fail(shared, call, errno);
+	if (cell_connect_pair(params->transport, &ctx->client_fd, &ctx->relay.src, &call) < 0)
+		cell_fail(shared, call, errno);
 	if (params->scenario == SCENARIO_PROXY &&
-	    connect_pair(params->transport, &ctx->relay.dst, &ctx->sink_fd, &call) < 0)
-		fail(shared, call, errno);
+	    cell_connect_pair(params->transport, &ctx->relay.dst, &ctx->sink_fd, &call) < 0)
+		cell_fail(shared, call, errno);
 	if (params->sender == SENDER_NODELAY && params->transport != TRANSPORT_UNIX) {
 		int one = 1;
 		if (setsockopt(ctx->client_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
-			fail(shared, "setsockopt(TCP_NODELAY)", errno);
+			cell_fail(shared, "setsockopt(TCP_NODELAY)", errno);
 	}
-	if (set_nonblock(ctx->relay.src, params->src_nonblock) < 0)
-		fail(shared, "fcntl(source, F_SETFL)", errno);
-	if (ctx->relay.dst >= 0 && set_nonblock(ctx->relay.dst, params->dst_nonblock) < 0)
-		fail(shared, "fcntl(destination, F_SETFL)", errno);
+	if (cell_set_nonblock(ctx->relay.src, params->src_nonblock) < 0)
+		cell_fail(shared, "fcntl(source, F_SETFL)", errno);
+	if (ctx->relay.dst >= 0 && cell_set_nonblock(ctx->relay.dst, params->dst_nonblock) < 0)
+		cell_fail(shared, "fcntl(destination, F_SETFL)", errno);
 }
 
 /* On kernels before 4.9 the relay hangs only when enough data is already
@@ -288,7 +296,7 @@ static void wait_head_start(struct cell_ctx *ctx)
 	uint64_t start = monotonic_ns(), last_growth = start;
 	int64_t last = -1, queued = 0;
 	while (target > 0) {
-		queued = queue_bytes(ctx->relay.src, SIOCINQ);
+		queued = cell_queue_bytes(ctx->relay.src, SIOCINQ);
 		uint64_t now = monotonic_ns();
 		if (queued < 0 || (uint64_t)queued >= target ||
 		    __atomic_load_n(&ctx->client_done, __ATOMIC_ACQUIRE) ||
@@ -307,7 +315,7 @@ static void wait_head_start(struct cell_ctx *ctx)
 		sleep_ns(500000ull);
 	}
 	if (target > 0)
-		queued = queue_bytes(ctx->relay.src, SIOCINQ);
+		queued = cell_queue_bytes(ctx->relay.src, SIOCINQ);
 	shared->queued_at_start = queued > 0 ? (uint64_t)queued : 0;
 }
 
@@ -323,17 +331,24 @@ static pthread_t start_thread(struct cell_ctx *ctx, void *(*body)(void *), const
 	int err = pthread_create(&thread, &attr, body, ctx);
 	pthread_attr_destroy(&attr);
 	if (err)
-		fail(ctx->shared, name, err);
+		cell_fail(ctx->shared, name, err);
 	return thread;
 }
 
 _Noreturn void cell_main(const struct cell_params *params, struct cell_shared *shared,
 			 int request_fd)
 {
+	/* The user first: a change of credentials clears the death signal. */
+	const char *call = "";
+	if (identity_become(&params->user, params->scenario == SCENARIO_LOAD
+						 ? load_fds_needed(params) : 0, &call) < 0)
+		cell_fail(shared, call, errno);
 	/* Die with the runner, whatever happens to it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
 	atomic_store(&shared->tids[ROLE_RELAY], current_tid());
+	if (params->scenario == SCENARIO_LOAD)
+		load_main(params, shared, request_fd);
 
 	static struct cell_ctx ctx;
 	ctx.params = params;
@@ -359,7 +374,7 @@ _Noreturn void cell_main(const struct cell_params *params, struct cell_shared *s
 	else
 		relay_drain(params, shared, &ctx.relay, &result);
 	if (result.error)
-		fail(shared, result.call, result.error);
+		cell_fail(shared, result.call, result.error);
 
 	if (params->scenario == SCENARIO_PROXY) {
 		/* EOF to the sink, then let it read and check everything. */
@@ -374,10 +389,10 @@ _Noreturn void cell_main(const struct cell_params *params, struct cell_shared *s
 			shared->corrupt_expected = received < params->payload ? pattern_byte(at) : -1;
 			shared->corrupt_got = received < params->payload ? -1 : 0;
 		}
-		finish(shared, shared->corrupt_found ? OUTCOME_CORRUPT : OUTCOME_OK);
+		cell_finish(shared, shared->corrupt_found ? OUTCOME_CORRUPT : OUTCOME_OK);
 	}
 	/* Drain: everything sits in the pipe; read it back and check it. */
 	if (relay_verify_pipe(params, shared, &ctx.relay) != 0)
-		finish(shared, OUTCOME_CORRUPT);
-	finish(shared, OUTCOME_OK);
+		cell_finish(shared, OUTCOME_CORRUPT);
+	cell_finish(shared, OUTCOME_OK);
 }

@@ -39,6 +39,8 @@ enum relay_activity {
 enum cell_role { ROLE_RELAY, ROLE_CLIENT, ROLE_SINK, ROLE_MONITOR, ROLE_COUNT };
 extern const char *const role_names[ROLE_COUNT];
 
+struct load_shared;
+
 struct cell_shared {
 	/* Progress, written by the threads as they go. */
 	_Atomic uint64_t bytes_sent;
@@ -83,6 +85,10 @@ struct cell_shared {
 	struct trace_entry trace_last[TRACE_KEEP]; /* ring, index trace_total % KEEP */
 	uint32_t per_call_count;
 	uint64_t per_call[PER_CALL_KEEP];
+
+	/* Load cells only (load.h): the per-connection area, mapped by the
+	 * runner before the fork; NULL for every other cell. */
+	struct load_shared *load;
 };
 
 /* Runs in the forked child; never returns. request_fd is the read end of the
@@ -91,5 +97,17 @@ _Noreturn void cell_main(const struct cell_params *params, struct cell_shared *s
 			 int request_fd);
 
 uint64_t monotonic_ns(void);
+
+/* Shared with the load scenario (load.c). */
+_Noreturn void cell_finish(struct cell_shared *shared, enum outcome outcome);
+_Noreturn void cell_fail(struct cell_shared *shared, const char *call, int error);
+/* A connected stream pair over loopback: *a connects, *b is accepted. */
+int cell_connect_pair(enum transport transport, int *a, int *b, const char **call);
+int cell_set_nonblock(int fd, bool on);
+/* The monitor's loop: waits for the runner's next request for a queue
+ * sample; false once the runner closed the pipe. */
+bool cell_wait_request(int request_fd);
+/* SIOCINQ / FIONREAD / SIOCOUTQ of fd, -1 when unknown. */
+int64_t cell_queue_bytes(int fd, unsigned long request);
 
 #endif

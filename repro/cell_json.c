@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "load.h"
 #include "profiles.h"
 
 const char *errno_name(int error, char *buf, size_t len)
@@ -27,7 +28,7 @@ json_t *cell_json_params(const struct cell_params *p)
 {
 	char id[512];
 	cell_id(p, id, sizeof id);
-	return json_pack("{s:s, s:s, s:o, s:s, s:I, s:I, s:I, s:o, s:b, s:b, s:b, s:s, s:s, s:I}",
+	json_t *cell = json_pack("{s:s, s:s, s:o, s:s, s:I, s:I, s:I, s:o, s:b, s:b, s:b, s:s, s:s, s:I}",
 			 "id", id, "scenario", scenario_names[p->scenario], "profile",
 			 p->profile ? json_string(p->profile->name) : json_null(), "transport",
 			 transport_names[p->transport], "pipe_size_requested",
@@ -36,6 +37,17 @@ json_t *cell_json_params(const struct cell_params *p)
 			 "pipe_nonblock", p->pipe_nonblock, "src_nonblock", p->src_nonblock,
 			 "dst_nonblock", p->dst_nonblock, "loop", loop_names[p->loop], "sender",
 			 sender_names[p->sender], "head_start", (json_int_t)p->head_start);
+	/* Only where they mean something, so other cells read as before. */
+	if (p->user.set)
+		json_object_set_new(cell, "as_user", json_string(p->user.name));
+	if (p->scenario == SCENARIO_LOAD)
+		json_object_update_new(
+			cell, json_pack("{s:i, s:i, s:I}", "connections", (int)p->connections,
+					"conn_count",
+					(int)(p->conn_count > p->connections ? p->conn_count
+									     : p->connections),
+					"pipe_pressure", (json_int_t)p->pipe_pressure));
+	return cell;
 }
 
 static json_t *trace_entry_json(const struct trace_entry *entry)
@@ -106,6 +118,8 @@ void cell_json_set_run(json_t *cell, const struct cell_params *params,
 	json_object_set_new(cell, "per_call_bytes", per_call);
 	json_object_set_new(cell, "trace", trace_json(shared));
 	json_object_set_new(cell, "evidence", evidence ? evidence : json_object());
+	if (shared->load)
+		load_json_set(cell, params, shared);
 }
 
 json_t *thread_view_json(const char *role, const struct thread_view *view, bool with_stack)

@@ -1,7 +1,11 @@
 #include "grid.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "identity.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -79,10 +83,21 @@ struct cell_list {
 	bool failed;
 };
 
-static void push(struct cell_list *list, const struct cell_params *cell)
+/* The knobs that are not grid dimensions: the load cells' and the user. */
+static void push(struct cell_list *list, const struct matrix_spec *spec,
+		 const struct cell_params *given)
 {
 	if (list->failed)
 		return;
+	struct cell_params filled = *given;
+	const struct cell_params *cell = &filled;
+	if (filled.scenario == SCENARIO_LOAD && !filled.connections) {
+		filled.connections = spec->connections ? spec->connections : 1;
+		filled.conn_count = spec->conn_count;
+		filled.pipe_pressure = spec->pipe_pressure;
+	}
+	if (!filled.user.set)
+		filled.user = spec->user;
 	if (list->count == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 64;
 		struct cell_params *bigger = realloc(list->cells, cap * sizeof *bigger);
@@ -127,7 +142,7 @@ static void expand_plain(const struct matrix_spec *s, struct cell_list *list)
 			.head_start = s->head_start,
 			.corrupt_at = s->corrupt_at,
 		};
-		push(list, &c);
+		push(list, s, &c);
 		int d = DIMS - 1;
 		while (d >= 0 && ++at[d] == sizes[d])
 			at[d--] = 0;
@@ -153,7 +168,7 @@ static void expand_profiles(const struct matrix_spec *s, const struct choice_lis
 							.corrupt_at = s->corrupt_at,
 						};
 						profile_apply(s->profiles[i], &c);
-						push(list, &c);
+						push(list, s, &c);
 					}
 }
 
@@ -172,35 +187,110 @@ static void expand_quick(const struct matrix_spec *s, struct cell_list *list)
 				   .head_start = s->head_start,
 				   .corrupt_at = s->corrupt_at};
 	struct cell_params c = base;
-	push(list, &c);
+	push(list, s, &c);
 	c.splice_flags = SPLICE_F_NONBLOCK;
-	push(list, &c);
+	push(list, s, &c);
 	c.loop = LOOP_EPOLL;
 	c.src_nonblock = true;
-	push(list, &c);
+	push(list, s, &c);
 	c = base;
 	c.pipe_nonblock = true;
-	push(list, &c);
+	push(list, s, &c);
 	c = base;
 	c.payload = 16384;
-	push(list, &c);
+	push(list, s, &c);
 	c = base;
 	c.scenario = SCENARIO_PROXY;
-	push(list, &c);
+	push(list, s, &c);
+}
+
+#define LOAD_GRID_CONNECTIONS 128
+#define LOAD_GRID_PAYLOAD (1 * MiB)
+
+/* The default grid's load cells: each Go profile with 128 connections as
+ * an unprivileged user (nobody) and as root, and with one connection, so
+ * the per-user pipe accounting shows where it bites (docs/load.md). Cells
+ * for a user that does not exist, or that this runner cannot become, are
+ * left out (grid_note_left_out says so). */
+struct load_users {
+	struct cell_user nobody, root;
+	bool have_nobody, can_switch;
+};
+
+static void find_load_users(struct load_users *users)
+{
+	users->have_nobody = identity_lookup("nobody", &users->nobody) == 0;
+	identity_lookup("0", &users->root); /* a uid always resolves */
+	users->can_switch = geteuid() == 0;
+}
+
+static void expand_load(const struct matrix_spec *s, struct cell_list *list)
+{
+	struct load_users users;
+	find_load_users(&users);
+	for (size_t i = 0; i < profile_count; i++) {
+		if (strncmp(profiles[i].name, "go", 2) != 0)
+			continue;
+		struct cell_params c = {.scenario = SCENARIO_LOAD,
+					.transport = TRANSPORT_TCP4,
+					.sender = SENDER_ONE,
+					.payload = LOAD_GRID_PAYLOAD,
+					.head_start = s->head_start,
+					.corrupt_at = s->corrupt_at,
+					.connections = LOAD_GRID_CONNECTIONS};
+		profile_apply(&profiles[i], &c);
+		if (users.have_nobody && users.can_switch) {
+			c.user = users.nobody;
+			push(list, s, &c);
+		}
+		if (users.can_switch) {
+			c.user = users.root;
+			push(list, s, &c);
+		}
+		c.user = (struct cell_user){0};
+		c.connections = 1;
+		push(list, s, &c);
+	}
+}
+
+/* Dimensions a profile fixes. */
+static bool plain_dims_given(const struct matrix_spec *s)
+{
+	return s->pipe_sizes.given || s->chunks.given || s->flag_sets.given ||
+	       s->pipe_nonblock.given || s->src_nonblock.given || s->dst_nonblock.given ||
+	       s->loops.given;
+}
+
+/* The preset a spec comes to: the default one when nothing was asked. */
+static enum preset resolved_preset(const struct matrix_spec *s)
+{
+	bool shared_given = s->scenarios.given || s->transports.given || s->payloads.given ||
+			    s->senders.given;
+	if (!s->preset_given && !plain_dims_given(s) && !shared_given && !s->profiles_given)
+		return PRESET_DEFAULT;
+	return s->preset;
+}
+
+void grid_note_left_out(const struct matrix_spec *spec)
+{
+	if (resolved_preset(spec) != PRESET_DEFAULT || spec->scenarios.given)
+		return;
+	struct load_users users;
+	find_load_users(&users);
+	if (!users.can_switch)
+		fprintf(stderr, "splicelab: not root: the load cells as nobody and as root are "
+				"left out\n");
+	else if (!users.have_nobody)
+		fprintf(stderr, "splicelab: no user 'nobody' in /etc/passwd: the unprivileged "
+				"load cells are left out\n");
 }
 
 struct cell_params *grid_expand(const struct matrix_spec *given, size_t *count)
 {
 	struct matrix_spec spec = *given;
 	struct cell_list list = {0};
-	/* Dimensions a profile fixes, and those it shares with plain cells. */
-	bool plain_given = spec.pipe_sizes.given || spec.chunks.given || spec.flag_sets.given ||
-			   spec.pipe_nonblock.given || spec.src_nonblock.given ||
-			   spec.dst_nonblock.given || spec.loops.given;
-	bool shared_given = spec.scenarios.given || spec.transports.given || spec.payloads.given ||
-			    spec.senders.given;
-	if (!spec.preset_given && !plain_given && !shared_given && !spec.profiles_given)
-		spec.preset = PRESET_DEFAULT;
+	bool plain_given = plain_dims_given(&spec);
+	spec.preset = resolved_preset(&spec);
 	if ((spec.preset != PRESET_NONE) && !spec.profiles_given) {
 		spec.profile_count = 0;
 		for (size_t i = 0; i < profile_count; i++)
@@ -228,6 +318,8 @@ struct cell_params *grid_expand(const struct matrix_spec *given, size_t *count)
 		expand_plain(&spec, &list);
 		if (spec.preset == PRESET_DEFAULT || spec.profiles_given)
 			expand_profiles(&spec, &profile_scenarios, profile_payloads, 2, &list);
+		if (spec.preset == PRESET_DEFAULT && !spec.scenarios.given)
+			expand_load(&spec, &list);
 	}
 	if (list.failed) {
 		free(list.cells);

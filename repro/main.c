@@ -173,6 +173,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "splicelab: the grid is empty or too large for memory\n");
 		return EXIT_USAGE;
 	}
+	grid_note_left_out(&options.spec);
 	if (options.list) {
 		char id[512];
 		for (size_t i = 0; i < ncells; i++) {

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "identity.h"
+#include "load.h"
 #include "version.h"
 
 const char *const preset_names[4] = {"none", "default", "quick", "profiles"};
@@ -59,6 +61,10 @@ enum option_id {
 	OPT_LIST_PROFILES,
 	OPT_COLOR,
 	OPT_CORRUPT_AT,
+	OPT_CONNECTIONS,
+	OPT_CONN_COUNT,
+	OPT_AS_USER,
+	OPT_PIPE_PRESSURE,
 	OPT_FORCE,
 };
 
@@ -94,6 +100,10 @@ static const struct option long_options[] = {
 	{"list-profiles", no_argument, NULL, OPT_LIST_PROFILES},
 	{"color", required_argument, NULL, OPT_COLOR},
 	{"corrupt-at", required_argument, NULL, OPT_CORRUPT_AT},
+	{"connections", required_argument, NULL, OPT_CONNECTIONS},
+	{"conn-count", required_argument, NULL, OPT_CONN_COUNT},
+	{"as-user", required_argument, NULL, OPT_AS_USER},
+	{"pipe-pressure", required_argument, NULL, OPT_PIPE_PRESSURE},
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
@@ -132,7 +142,10 @@ static const char usage_text[] =
 	"                         proxy, tcp4, 64K pipe, 16M payload, 1M chunk, flags\n"
 	"                         none, all O_NONBLOCK off, busy loop, one sender.\n"
 	"  -s, --scenario LIST    proxy (client->relay->sink, every byte checked),\n"
-	"                         drain (socket->pipe only, the pipe is never read)\n"
+	"                         drain (socket->pipe only, the pipe is never read),\n"
+	"                         load (many connections through one relay process,\n"
+	"                         each with its own pipes, both ways where the\n"
+	"                         profile's program copies both ways)\n"
 	"  -P, --profile LIST     profile names (see --list-profiles) or all; a\n"
 	"                         profile fixes pipe size, chunk, flags, O_NONBLOCK\n"
 	"                         and loop, so those options cannot be combined\n"
@@ -153,6 +166,13 @@ static const char usage_text[] =
 	"  -t, --transport LIST   tcp4, tcp6, unix (stream sockets on this host)\n"
 	"      --head-start SIZE  bytes to see queued on the source socket before\n"
 	"                         the relay starts [256K]\n"
+	"      --connections N    load cells: connections open at once, 1 to 4096 [1]\n"
+	"      --conn-count N     load cells: connections made in all, each slot\n"
+	"                         reconnecting after its connection closed [N]\n"
+	"      --pipe-pressure PAGES  load cells: pipe pages the cell's user holds\n"
+	"                         (in resized pipes) before the relay starts [0]\n"
+	"      --as-user NAME|UID run every cell as this user (needs root unless it\n"
+	"                         is you) [the invoking user]\n"
 	"      --config FILE      'option = value' lines with the long option names\n"
 	"                         (# comments; a switch alone is on, or takes yes/no,\n"
 	"                         true/false, on/off, 1/0); at most 64 KiB, lines of\n"
@@ -469,6 +489,28 @@ static int apply_option(struct options *options, int id, const char *name, const
 			return rc;
 		spec->corrupt_at = (int64_t)number;
 		return 0;
+	case OPT_CONNECTIONS:
+		if ((rc = parse_uint(name, value, 1, LOAD_MAX_CONNECTIONS, &number)))
+			return rc;
+		spec->connections = (uint32_t)number;
+		return 0;
+	case OPT_CONN_COUNT:
+		if ((rc = parse_uint(name, value, 1, LOAD_MAX_CONN_COUNT, &number)))
+			return rc;
+		spec->conn_count = (uint32_t)number;
+		return 0;
+	case OPT_PIPE_PRESSURE:
+		if ((rc = parse_uint(name, value, 0, (unsigned long)LOAD_MAX_PRESSURE, &number)))
+			return rc;
+		spec->pipe_pressure = number;
+		return 0;
+	case OPT_AS_USER:
+		if (identity_lookup(value, &spec->user) < 0)
+			return usage_error("--as-user: no user '%s' in /etc/passwd", value);
+		if (geteuid() != 0 && spec->user.uid != geteuid())
+			return usage_error("--as-user %s: only root can run cells as another user",
+					   value);
+		return 0;
 	case OPT_REPEAT:
 		if ((rc = parse_uint(name, value, 1, 1000, &number)))
 			return rc;
@@ -759,6 +801,15 @@ static int check_conflicts(const struct options *options)
 	if (spec->profiles_given && !spec->preset_given && grid_given)
 		return usage_error("--profile cannot be combined with --pipe-size, --chunk, "
 				   "--flags, --*-nonblock or --loop: a profile fixes them");
+	bool load_asked = false;
+	for (size_t i = 0; i < spec->scenarios.count; i++)
+		load_asked |= spec->scenarios.values[i] == SCENARIO_LOAD;
+	if ((spec->connections || spec->conn_count || spec->pipe_pressure) && !load_asked)
+		return usage_error("--connections, --conn-count and --pipe-pressure shape load "
+				   "cells: add -s load");
+	if (spec->conn_count && spec->conn_count < (spec->connections ? spec->connections : 1))
+		return usage_error("--conn-count (%u) must be at least --connections (%u)",
+				   spec->conn_count, spec->connections ? spec->connections : 1);
 	if (options->json && options->quiet)
 		return usage_error("--json and --quiet conflict: --json prints the matrix on "
 				   "stdout");

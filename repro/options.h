@@ -48,6 +48,12 @@ struct matrix_spec {
 	bool profiles_given;
 	uint64_t head_start;
 	int64_t corrupt_at;
+	/* Load cells (--connections, --conn-count, --pipe-pressure) and the
+	 * user every cell runs as (--as-user); 0 / unset: the defaults. */
+	uint32_t connections;
+	uint32_t conn_count;
+	uint64_t pipe_pressure;
+	struct cell_user user;
 };
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };

@@ -9,7 +9,7 @@
 
 #include "profiles.h"
 
-const char *const scenario_names[SCENARIO_COUNT] = {"proxy", "drain"};
+const char *const scenario_names[SCENARIO_COUNT] = {"proxy", "drain", "load"};
 const char *const loop_names[LOOP_COUNT] = {"busy", "poll", "epoll"};
 const char *const sender_names[SENDER_COUNT] = {"one", "many", "nodelay"};
 const char *const transport_names[TRANSPORT_COUNT] = {"tcp4", "tcp6", "unix"};
@@ -149,11 +149,31 @@ void cell_id(const struct cell_params *cell, char *buf, size_t len)
 		n = snprintf(buf, len, "profile=%s,", cell->profile->name);
 	if (n < 0 || (size_t)n >= len)
 		n = 0;
-	snprintf(buf + n, len - (size_t)n,
-		 "%s,%s,pipe=%s,payload=%s,chunk=%s,flags=%s,pnb=%d,snb=%d,dnb=%d,loop=%s,"
-		 "sender=%s,head=%s%s",
-		 scenario_names[cell->scenario], transport_names[cell->transport], pipe, payload,
-		 chunk, flags, cell->pipe_nonblock, cell->src_nonblock, cell->dst_nonblock,
-		 loop_names[cell->loop], sender_names[cell->sender], head,
-		 cell->corrupt_at >= 0 ? ",corrupt-test" : "");
+	int m = snprintf(buf + n, len - (size_t)n,
+			 "%s,%s,pipe=%s,payload=%s,chunk=%s,flags=%s,pnb=%d,snb=%d,dnb=%d,loop=%s,"
+			 "sender=%s,head=%s%s",
+			 scenario_names[cell->scenario], transport_names[cell->transport], pipe,
+			 payload, chunk, flags, cell->pipe_nonblock, cell->src_nonblock,
+			 cell->dst_nonblock, loop_names[cell->loop], sender_names[cell->sender],
+			 head, cell->corrupt_at >= 0 ? ",corrupt-test" : "");
+	if (m < 0 || (size_t)n + (size_t)m >= len)
+		return;
+	cell_id_extras(cell, buf + n + m, len - (size_t)n - (size_t)m);
+}
+
+/* The load knobs and the user, each only when not its default, so the ids
+ * of cells that do not use them stay what they were. */
+void cell_id_extras(const struct cell_params *cell, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	if (cell->connections > 1)
+		used += (size_t)snprintf(buf + used, len - used, ",conns=%u", cell->connections);
+	if (used < len && cell->conn_count > cell->connections && cell->conn_count > 1)
+		used += (size_t)snprintf(buf + used, len - used, ",conn-count=%u", cell->conn_count);
+	if (used < len && cell->pipe_pressure)
+		used += (size_t)snprintf(buf + used, len - used, ",pressure=%llu",
+					 (unsigned long long)cell->pipe_pressure);
+	if (used < len && cell->user.set)
+		snprintf(buf + used, len - used, ",user=%s", cell->user.name);
 }

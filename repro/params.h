@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Old glibc headers (CentOS 7 builds) may lack these. */
 #ifndef SPLICE_F_MOVE
@@ -19,7 +20,7 @@
 #define F_GETPIPE_SZ 1032
 #endif
 
-enum scenario { SCENARIO_PROXY, SCENARIO_DRAIN, SCENARIO_COUNT };
+enum scenario { SCENARIO_PROXY, SCENARIO_DRAIN, SCENARIO_LOAD, SCENARIO_COUNT };
 enum loop_style { LOOP_BUSY, LOOP_POLL, LOOP_EPOLL, LOOP_COUNT };
 enum sender_style { SENDER_ONE, SENDER_MANY, SENDER_NODELAY, SENDER_COUNT };
 enum transport { TRANSPORT_TCP4, TRANSPORT_TCP6, TRANSPORT_UNIX, TRANSPORT_COUNT };
@@ -36,6 +37,15 @@ enum outcome {
 
 struct profile;
 
+/* Who the cell runs as (--as-user): unset means the invoking user. The name
+ * goes into the id (uids differ between machines, names do not). */
+struct cell_user {
+	bool set;
+	uid_t uid;
+	gid_t gid;
+	char name[32];
+};
+
 struct cell_params {
 	enum scenario scenario;
 	const struct profile *profile; /* NULL when not from a profile */
@@ -51,6 +61,12 @@ struct cell_params {
 	enum sender_style sender;
 	uint64_t head_start;
 	int64_t corrupt_at; /* self-test hook: the sink flips this byte; -1 = off */
+	/* The load scenario: connections open at once, connections made in
+	 * all (connect-transfer-close cycles; 0 = connections). */
+	uint32_t connections;
+	uint32_t conn_count;
+	uint64_t pipe_pressure; /* pipe pages the cell's user holds first */
+	struct cell_user user;
 };
 
 extern const char *const scenario_names[SCENARIO_COUNT];
@@ -85,5 +101,7 @@ void format_pipe_size(uint64_t bytes, char *buf, size_t len);
 
 /* The stable id: built from the parameters only (docs/schema.md). */
 void cell_id(const struct cell_params *cell, char *buf, size_t len);
+/* The part of the id only non-default load knobs and --as-user add. */
+void cell_id_extras(const struct cell_params *cell, char *buf, size_t len);
 
 #endif

@@ -356,6 +356,38 @@ static void print_group(FILE *out, const json_t *cells, const char *group, bool 
 	}
 }
 
+/* A load cell's connections under its profile line: how many finished and
+ * how the others ended, as whom, and the pipes the kernel gave. */
+static void print_load_line(FILE *out, const json_t *cell)
+{
+	const json_t *load = json_object_get(cell, "load");
+	if (!load)
+		return;
+	const json_t *counts = json_object_get(load, "per_connection");
+	const json_t *pipes = json_object_get(load, "pipes");
+	json_int_t conns = cell_int(load, "conn_count");
+	fprintf(out, "  %lld connection%s as %s: %lld finished", (long long)conns,
+		conns == 1 ? "" : "s", cell_str(json_object_get(load, "user"), "name"),
+		(long long)cell_int(counts, "finished"));
+	const char *kinds[] = {"blocked", "stalled", "spin", "unknown"};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (cell_int(counts, kinds[i]))
+			fprintf(out, ", %lld %s", (long long)cell_int(counts, kinds[i]), kinds[i]);
+	fprintf(out, "; pipes");
+	size_t index;
+	const json_t *size;
+	json_array_foreach(json_object_get(pipes, "sizes"), index, size)
+	{
+		char label[24];
+		format_size((uint64_t)cell_int(size, "size"), label, sizeof label);
+		fprintf(out, "%s %lld x %s", index ? "," : "", (long long)cell_int(size, "count"), label);
+	}
+	if (cell_int(pipes, "setpipe_refused"))
+		fprintf(out, " (%lld F_SETPIPE_SZ refused: %s)", (long long)cell_int(pipes, "setpipe_refused"),
+			cell_str(pipes, "setpipe_errno"));
+	fputc('\n', out);
+}
+
 static void print_profiles(FILE *out, const json_t *cells, bool color)
 {
 	size_t index;
@@ -384,6 +416,7 @@ static void print_profiles(FILE *out, const json_t *cells, bool color)
 			fprintf(out, "%9.1f\n", json_number_value(detected));
 		else
 			fprintf(out, "%9s\n", "-");
+		print_load_line(out, cell);
 	}
 }
 

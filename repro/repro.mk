@@ -34,8 +34,9 @@ run: $(BUILD)/splicelab
 	$(Q)$(BUILD)/splicelab $(if $(LABEL),--label $(LABEL)) $(MATRIX)
 
 # Unit tests (cmocka): each links the engine's objects, not main.
-REPRO_TESTS := options params classify json
+REPRO_TESTS := options params classify json load
 TEST_BINS += $(patsubst %,$(BUILD)/tests/unit_repro_%,$(REPRO_TESTS))
+BENCH_SCRIPTS += scripts/bench-load.sh
 
 $(BUILD)/obj/tests/%.o: tests/unit/%.c $(wildcard repro/*.h tests/unit/*.h) | $(DEPS_STAMP)
 	$(call msg,CC,$@)

@@ -15,6 +15,7 @@
 #include "cell.h"
 #include "cell_json.h"
 #include "classify.h"
+#include "load.h"
 #include "procview.h"
 
 #define POLL_INTERVAL_NS (2ull * 1000 * 1000)
@@ -39,6 +40,7 @@ struct cell_run {
 	uint64_t relay_cpu_mark_ns;
 	bool relay_cpu_known;
 	uint64_t eagain_mark;
+	struct load_watch *load_watch; /* load cells only */
 	/* Time the runner did not look at this cell (its own loop starved on
 	 * a busy machine) is not the cell's: --cell-timeout leaves it out. */
 	uint64_t checked_ns;
@@ -62,7 +64,7 @@ static void sleep_ns(uint64_t ns)
 static uint64_t run_progress(const struct cell_shared *shared)
 {
 	return atomic_load(&shared->bytes_drained) + atomic_load(&shared->bytes_pumped) +
-	       atomic_load(&shared->bytes_received);
+	       atomic_load(&shared->bytes_received) + load_progress(shared);
 }
 
 /* "10" or "unlimited": the soft limit as ulimit prints it. */
@@ -139,6 +141,15 @@ static int start_run(struct cell_run *run, const struct cell_params *params,
 		report_start_failure(params, "mmap", errno);
 		return -1;
 	}
+	run->load_watch = params->scenario == SCENARIO_LOAD ? load_watch_new(params) : NULL;
+	if (load_map(params, run->shared) < 0 ||
+	    (params->scenario == SCENARIO_LOAD && !run->load_watch)) {
+		fprintf(stderr, "splicelab: mapping a load cell's connections failed: %s\n",
+			strerror(errno));
+		load_watch_free(run->load_watch);
+		munmap(run->shared, sizeof *run->shared);
+		return -1;
+	}
 	int request[2];
 	if (pipe2(request, O_CLOEXEC) < 0) {
 		report_start_failure(params, "pipe2", errno);
@@ -192,6 +203,8 @@ static void kill_and_reap(struct cell_run *run, int *status)
 
 static void release_run(struct cell_run *run)
 {
+	load_watch_free(run->load_watch);
+	load_unmap(run->shared);
 	close(run->request_fd);
 	munmap(run->shared, sizeof *run->shared);
 }
@@ -297,6 +310,7 @@ static void open_window(struct cell_run *run, uint64_t now)
 	run->quiet_since_ns = now;
 	run->relay_cpu_known = procview_cpu_ns(run->pid, relay_tid, &run->relay_cpu_mark_ns);
 	run->eagain_mark = atomic_load(&run->shared->eagain);
+	load_watch_open(run->load_watch, run->pid, run->shared);
 }
 
 struct run_verdict {
@@ -305,6 +319,34 @@ struct run_verdict {
 	double detected_after_ms; /* < 0: not a stuck outcome */
 	uint64_t end_ns;	  /* the verdict, before the cell was killed */
 };
+
+/* A load cell after a quiet window: its connections judged one by one. */
+static bool check_load_stuck(struct cell_run *run, bool queues, uint64_t now,
+			     struct run_verdict *verdict)
+{
+	struct cell_shared *shared = run->shared;
+	if (!queues || run_progress(shared) != run->progress_mark) {
+		run->quiet = false;
+		return false;
+	}
+	json_t *evidence = NULL;
+	int outcome = load_watch_verdict(run->load_watch, run->pid, shared,
+					 now - run->quiet_since_ns, &evidence);
+	if (outcome < 0) {
+		open_window(run, now);
+		return false;
+	}
+	verdict->outcome = (enum outcome)outcome;
+	verdict->evidence = evidence;
+	uint64_t last_progress = atomic_load(&shared->last_progress_ns);
+	verdict->end_ns = monotonic_ns();
+	verdict->detected_after_ms =
+		(double)(verdict->end_ns - (last_progress ? last_progress : run->quiet_since_ns)) /
+		1e6;
+	int status;
+	kill_and_reap(run, &status);
+	return true;
+}
 
 /* Returns true when the run has its verdict (the cell is then dead). */
 static bool check_run(struct cell_run *run, const struct cell_params *params,
@@ -389,6 +431,8 @@ static bool check_run(struct cell_run *run, const struct cell_params *params,
 		return false;
 
 	bool queues = sample_queues(run);
+	if (run->load_watch)
+		return check_load_stuck(run, queues, now, verdict);
 	struct stuck_snapshot snapshot;
 	if (!take_snapshot(run, &snapshot, now))
 		return false;
@@ -482,6 +526,21 @@ static int grow_runs(struct probe_run **runs, size_t *cap, size_t need)
 	return 0;
 }
 
+/* A load cell runs alone: the kernel charges pipe pages per user, so cells
+ * beside it (as the same user) would move its limit. */
+static bool load_must_wait(const struct cell_params *cells, const struct cell_run *running,
+			   int nrunning, size_t cell)
+{
+	if (nrunning == 0)
+		return false;
+	if (cells[cell].scenario == SCENARIO_LOAD)
+		return true;
+	for (int i = 0; i < nrunning; i++)
+		if (cells[running[i].cell].scenario == SCENARIO_LOAD)
+			return true;
+	return false;
+}
+
 int runner_run(const struct cell_params *cells, size_t ncells, const struct runner_opts *opts,
 	       json_t *cells_out, struct probe_run **runs_out, size_t *nruns_out)
 {
@@ -510,7 +569,8 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 			rc = RUNNER_STOPPED;
 			break;
 		}
-		while (rc == 0 && nrunning < jobs && next < total_runs) {
+		while (rc == 0 && nrunning < jobs && next < total_runs &&
+		       !load_must_wait(cells, running, nrunning, next / repeat)) {
 			struct cell_run *run = &running[nrunning];
 			memset(run, 0, sizeof *run);
 			run->cell = next / repeat;

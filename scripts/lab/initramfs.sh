@@ -24,6 +24,12 @@ install -m 0755 "$LAB_DIR/guest-features.sh" "$root/lab/features.sh"
 # splicelab records the distribution in env.os: here it is this initramfs.
 mkdir -p "$root/etc"
 printf '%s\n' 'PRETTY_NAME="splicelab lab guest (busybox initramfs)"' 'ID=splicelab-lab' >"$root/etc/os-release"
+# Users for cells run as someone other than root (splicelab --as-user,
+# busybox su for real programs): the kernel's per-user pipe accounting
+# spares root, so the load cells need an unprivileged user.
+printf '%s\n' 'root:x:0:0:root:/:/bin/sh' 'lab:x:1000:1000:lab:/tmp:/bin/sh' \
+  'nobody:x:65534:65534:nobody:/:/bin/sh' >"$root/etc/passwd"
+printf '%s\n' 'root:x:0:' 'lab:x:1000:' 'nogroup:x:65534:' >"$root/etc/group"
 # The kernel opens /dev/console before /init runs; without devtmpfs
 # mounted yet it must exist in the archive.
 [ -e "$root/dev/console" ] || mknod -m 600 "$root/dev/console" c 5 1

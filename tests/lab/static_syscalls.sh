@@ -47,6 +47,10 @@ runs() {
   if [ "$(id -u)" -eq 0 ]; then
     mkdir -p "$out/user" && chmod 777 "$out" "$out/user"
     tool user --nobody "$s" --preset quick -q -o "$out/user/m" || fail "unprivileged run exited $?"
+    # The load scenario as another user: cycles, both pipe policies, the
+    # pressure holder, the switch of user.
+    tool load "$s" -q -o "$out/load" -s load -P go1.21.0-1.21.4,c-rewrite --connections 4 \
+      --conn-count 8 -n 256K --as-user nobody --pipe-pressure 64 || fail "load run exited $?"
   fi
 }
 

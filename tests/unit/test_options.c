@@ -39,8 +39,13 @@ static void test_defaults(void **state)
 	size_t count = 0;
 	struct cell_params *cells = grid_expand(&o.spec, &count);
 	/* The default grid: 2 scenarios x 5 pipes x 8 payloads x 4 flag sets x
-	 * 2 pipe modes, plus 6 profiles x 2 payloads. */
-	assert_int_equal(count, 2 * 5 * 8 * 4 * 2 + 6 * 2);
+	 * 2 pipe modes, plus 6 profiles x 2 payloads, plus each of the 4 Go
+	 * profiles' load cells: one connection, and 128 as root and as nobody
+	 * where this runner can switch to them. */
+	bool root = geteuid() == 0, nobody = access("/etc/passwd", R_OK) == 0 &&
+					       system("grep -q '^nobody:' /etc/passwd") == 0;
+	size_t load = (size_t)4 * (1 + (root ? 1 : 0) + (root && nobody ? 1 : 0));
+	assert_int_equal(count, 2 * 5 * 8 * 4 * 2 + 6 * 2 + load);
 	free(cells);
 }
 
@@ -255,6 +260,49 @@ static void test_refusals(void **state)
 	assert_int_equal(parse(&o, ARGS("--label", "a/b", NULL)), EXIT_USAGE);
 }
 
+static void test_load_options(void **state)
+{
+	(void)state;
+	struct options o;
+	char self[16];
+	snprintf(self, sizeof self, "%u", (unsigned)geteuid()); /* always allowed */
+	assert_int_equal(parse(&o, ARGS("-s", "load", "-P", "go1.21.0-1.21.4", "-n", "4M",
+					"--connections", "128", "--conn-count", "512",
+					"--pipe-pressure", "16384", "--as-user", self, NULL)),
+			 0);
+	size_t count = 0;
+	struct cell_params *cells = grid_expand(&o.spec, &count);
+	assert_int_equal(count, 1);
+	assert_int_equal(cells[0].scenario, SCENARIO_LOAD);
+	assert_int_equal(cells[0].connections, 128);
+	assert_int_equal(cells[0].conn_count, 512);
+	assert_int_equal(cells[0].pipe_pressure, 16384);
+	assert_true(cells[0].user.set);
+	assert_int_equal(cells[0].user.uid, geteuid());
+	char id[512];
+	cell_id(&cells[0], id, sizeof id);
+	assert_non_null(strstr(id, "profile=go1.21.0-1.21.4,load,"));
+	assert_non_null(strstr(id, ",conns=128,conn-count=512,pressure=16384,user="));
+	free(cells);
+	/* Plain cells keep their ids: the knobs are load-only. */
+	assert_int_equal(parse(&o, ARGS("-s", "proxy,load", "--connections", "128", NULL)), 0);
+	cells = grid_expand(&o.spec, &count);
+	assert_int_equal(count, 2);
+	cell_id(&cells[0], id, sizeof id);
+	assert_null(strstr(id, "conns="));
+	cell_id(&cells[1], id, sizeof id);
+	assert_non_null(strstr(id, ",conns=128"));
+	free(cells);
+	assert_int_equal(parse(&o, ARGS("-s", "proxy", "--connections", "128", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--connections", "0", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--connections", "4097", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--connections", "8", "--conn-count", "4", NULL)),
+			 EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--pipe-pressure", "lots", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--as-user", "no-such-user-here", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-s", "crowd", NULL)), EXIT_USAGE);
+}
+
 /* -j above 8 per CPU is capped (tests/host/load.sh shows 8 per CPU keeps
  * the verdicts); up to that it is what was asked. */
 static void test_jobs_cap(void **state)
@@ -297,6 +345,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),	 cmocka_unit_test(test_help_exits_zero),
 		cmocka_unit_test(test_config_switches), cmocka_unit_test(test_config_hostile),
 		cmocka_unit_test(test_jobs_cap),
+		cmocka_unit_test(test_load_options),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }
