@@ -200,6 +200,9 @@ static int try_mode(bool fentry, const struct attach_opts *opts, const char *btf
 		return -1;
 	}
 	bpf_map__set_autocreate(attempt->skel->maps.records_ringbuf, ringbuf);
+	/* Nothing is sent unless every event is asked for: one page, not 4 MB. */
+	if (!opts->config.stream)
+		bpf_map__set_max_entries(attempt->skel->maps.records_ringbuf, 4096);
 	int err = splice_probe_bpf__load(attempt->skel);
 	if (err) {
 		snprintf(attempt->why, sizeof attempt->why, "load refused: %s", strerror(-err));

@@ -55,17 +55,18 @@ struct {
 
 /* Per-process summaries and their lists: user space takes each out once
  * its process is gone (every 100 ms), so these hold the live processes of
- * a matrix, not all of them. */
+ * a matrix, not all of them: 256 with full lists. Preallocated (old
+ * kernels), so kept small: creating them is part of the start-up. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 2048);
+	__uint(max_entries, 1024);
 	__type(key, struct proc_key);
 	__type(value, struct proc_summary);
 } proc_summaries SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 2048 * 2 * PROBE_LIST_LEN);
+	__uint(max_entries, 256 * 2 * PROBE_LIST_LEN);
 	__type(key, struct list_key);
 	__type(value, struct list_point);
 } proc_lists SEC(".maps");

@@ -4,7 +4,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -428,13 +430,14 @@ static int trace(const struct options *opts, struct attached *probes)
 				.keep = opts->json_path || opts->events_summaries_path};
 	struct ring_buffer *ring = NULL;
 	struct perf_buffer *perf = NULL;
-	if (probes->ringbuf)
+	/* Without --events all the kernel sends nothing: no buffer to read. */
+	if (opts->events && probes->ringbuf)
 		ring = ring_buffer__new(bpf_map__fd(probes->skel->maps.records_ringbuf), on_ringbuf,
 					&col, NULL);
-	else
+	else if (opts->events)
 		perf = perf_buffer__new(bpf_map__fd(probes->skel->maps.records_perfbuf), 256,
 					on_perfbuf, on_perf_lost, &col, NULL);
-	if (!ring && !perf) {
+	if (opts->events && !ring && !perf) {
 		fprintf(stderr, "splicelab-probe: cannot read the %s: %s\n",
 			probes->ringbuf ? "ring buffer" : "perf buffer", strerror(errno));
 		return 1;
@@ -444,7 +447,9 @@ static int trace(const struct options *opts, struct attached *probes)
 		opts->duration_s > 0 ? monotonic_ns() + (unsigned long long)(opts->duration_s * 1e9)
 				     : 0;
 	while (!stop_requested && (!deadline || monotonic_ns() < deadline) && !target_gone(opts)) {
-		int err = ring ? ring_buffer__poll(ring, 100) : perf_buffer__poll(perf, 100);
+		int err = ring ? ring_buffer__poll(ring, 100)
+			  : perf ? perf_buffer__poll(perf, 100)
+				 : (poll(NULL, 0, 100) < 0 ? -errno : 0);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "splicelab-probe: reading events: %s\n", strerror(-err));
 			break;
@@ -454,7 +459,7 @@ static int trace(const struct options *opts, struct attached *probes)
 	}
 	if (ring)
 		ring_buffer__consume(ring);
-	else
+	if (perf)
 		perf_buffer__consume(perf);
 	collect_pending(&col, probes->skel);
 	proc_sums_take(&col.sums, probes->skel, true);
@@ -482,7 +487,7 @@ static int trace(const struct options *opts, struct attached *probes)
 				   (json_int_t)events, "calls", (json_int_t)calls, "lost_events",
 				   (json_int_t)lost, "untracked_calls", (json_int_t)untracked,
 				   "unsummed_calls", (json_int_t)unsummed, "sent_events",
-				   (json_int_t)sent, "events_sent", opts->events ? "all" : "none");
+				   (json_int_t)sent, "event_stream", opts->events ? "all" : "none");
 	write_line(opts->ready_fd, counts);
 	if (!opts->quiet)
 		fprintf(stderr,
@@ -495,6 +500,35 @@ static int trace(const struct options *opts, struct attached *probes)
 	record_log_free(&col.pending);
 	proc_sums_free(&col.sums);
 	return rc;
+}
+
+/* Detaching an fexit program waits for RCU-tasks grace periods (about
+ * 115 ms per function in an instruction-counted 6.1 guest, one after the
+ * other even from several threads), and so would this process's exit,
+ * which closes the links. Everything is written by now, so a child that
+ * holds no descriptor of the caller's (no stdio, no --ready-fd) detaches,
+ * and this process returns at once. Where fork fails, it detaches itself. */
+static void detach_in_background(const struct options *opts, struct attached *probes)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid > 0)
+		return; /* exiting closes this process's copies only */
+	if (pid == 0) {
+		int null_fd = open("/dev/null", O_RDWR);
+		for (int fd = 0; fd < 3; fd++)
+			if (null_fd >= 0)
+				dup2(null_fd, fd);
+		if (null_fd > 2)
+			close(null_fd);
+		if (opts->ready_fd >= 0)
+			close(opts->ready_fd);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+	}
+	detach_probes(probes);
+	if (pid == 0)
+		_exit(0);
 }
 
 int main(int argc, char **argv)
@@ -529,6 +563,6 @@ int main(int argc, char **argv)
 		return EXIT_UNAVAILABLE;
 	}
 	rc = opts.list ? 0 : trace(&opts, &probes);
-	detach_probes(&probes);
+	detach_in_background(&opts, &probes);
 	return rc;
 }
