@@ -134,10 +134,23 @@ static __always_inline void read_pipe(struct pipe_inode_info *pipe, struct pipe_
 		return;
 	if (present(bpf_core_field_exists(pipe->head))) {
 		__u32 head = 0, tail = 0;
-		bpf_core_read(&head, sizeof(head), &pipe->head);
-		bpf_core_read(&tail, sizeof(tail), &pipe->tail);
-		bpf_core_read(&total, sizeof(total), &pipe->max_usage);
-		bpf_core_read(&ring, sizeof(ring), &pipe->ring_size);
+		/* Adjacent in every head/tail kernel so far: one read for the
+		 * four (each read is a helper call, at every entry and exit). */
+		if (bpf_core_field_offset(pipe->tail) == bpf_core_field_offset(pipe->head) + 4 &&
+		    bpf_core_field_offset(pipe->max_usage) == bpf_core_field_offset(pipe->head) + 8 &&
+		    bpf_core_field_offset(pipe->ring_size) == bpf_core_field_offset(pipe->head) + 12) {
+			__u32 four[4] = {};
+			bpf_core_read(four, sizeof(four), &pipe->head);
+			head = four[0];
+			tail = four[1];
+			total = four[2];
+			ring = four[3];
+		} else {
+			bpf_core_read(&head, sizeof(head), &pipe->head);
+			bpf_core_read(&tail, sizeof(tail), &pipe->tail);
+			bpf_core_read(&total, sizeof(total), &pipe->max_usage);
+			bpf_core_read(&ring, sizeof(ring), &pipe->ring_size);
+		}
 		bpf_core_read(&bufs, sizeof(bufs), &pipe->bufs);
 		used = head - tail;
 		first = tail;
