@@ -83,8 +83,9 @@ struct summary {
 	unsigned int slots_total, max_slots;
 	unsigned long long max_bytes;
 	unsigned int unreturned; /* bit per enum probe_fn */
-	struct list_point *lists[2]; /* enum probe_list, LIST_LIMIT each */
-	size_t list_len[2];
+	struct list_point *lists[LIST_COUNT]; /* enum probe_list, LIST_LIMIT each */
+	size_t list_len[LIST_COUNT];
+	size_t last_next; /* LIST_LAST is a ring: where the next one goes */
 };
 
 static void raise_state(struct summary *sum, const struct pipe_state *state, bool have_pipe,
@@ -102,11 +103,24 @@ static void raise_state(struct summary *sum, const struct pipe_state *state, boo
 
 static void add_point(struct summary *sum, enum probe_list list, const struct list_point *point)
 {
-	if (sum->list_len[list] == LIST_LIMIT)
-		return;
 	if (!sum->lists[list] && !(sum->lists[list] = malloc(LIST_LIMIT * sizeof *point)))
 		return;
-	sum->lists[list][sum->list_len[list]++] = *point;
+	if (list == LIST_LAST) {
+		sum->lists[list][sum->last_next] = *point;
+		sum->last_next = (sum->last_next + 1) % LIST_LIMIT;
+		if (sum->list_len[list] < LIST_LIMIT)
+			sum->list_len[list]++;
+		return;
+	}
+	if (sum->list_len[list] < LIST_LIMIT)
+		sum->lists[list][sum->list_len[list]++] = *point;
+}
+
+/* The first LIST_LIMIT splice_to_pipe calls, then a ring of the last ones;
+ * points come in call order. */
+static void add_timeline(struct summary *sum, const struct list_point *point)
+{
+	add_point(sum, sum->list_len[LIST_TIMELINE] < LIST_LIMIT ? LIST_TIMELINE : LIST_LAST, point);
 }
 
 /* A wait counts up to its return, or up to the cell's end when the cell's
@@ -154,11 +168,17 @@ static void add_record(struct summary *sum, const struct probe_record *rec,
 	if (fn == FN_TCP_SPLICE_READ && returned)
 		add_point(sum, LIST_READS, &point);
 	if (fn == FN_SPLICE_TO_PIPE)
-		add_point(sum, LIST_TIMELINE, &point);
+		add_timeline(sum, &point);
+}
+
+static int point_order(const void *a, const void *b)
+{
+	const struct list_point *x = a, *y = b;
+	return x->entry_ns < y->entry_ns ? -1 : x->entry_ns > y->entry_ns;
 }
 
 /* What the kernel summed up for one process of this cell. */
-static void add_proc(struct summary *sum, const struct proc_result *proc, const struct cell_run *run)
+static void add_proc(struct summary *sum, struct proc_result *proc, const struct cell_run *run)
 {
 	const struct proc_summary *k = &proc->sum;
 	sum->events += k->events;
@@ -178,9 +198,18 @@ static void add_proc(struct summary *sum, const struct proc_result *proc, const 
 	if (k->max_bytes > sum->max_bytes)
 		sum->max_bytes = k->max_bytes;
 	sum->unreturned |= k->unreturned;
-	for (int list = 0; list < 2; list++)
-		for (unsigned int i = 0; i < k->list_len[list] && i < PROBE_LIST_LEN; i++)
-			add_point(sum, (enum probe_list)list, &proc->lists[list][i]);
+	/* The kernel keeps its lists in return order (the ring in ring order):
+	 * call order first, so that the first ones stay first. */
+	for (int list = 0; list < LIST_COUNT; list++)
+		if (proc->len[list])
+			qsort(proc->lists[list], proc->len[list], sizeof *proc->lists[list],
+			      point_order);
+	for (unsigned int i = 0; i < proc->len[LIST_READS]; i++)
+		add_point(sum, LIST_READS, &proc->lists[LIST_READS][i]);
+	for (unsigned int i = 0; i < proc->len[LIST_TIMELINE]; i++)
+		add_timeline(sum, &proc->lists[LIST_TIMELINE][i]);
+	for (unsigned int i = 0; i < proc->len[LIST_LAST]; i++)
+		add_timeline(sum, &proc->lists[LIST_LAST][i]);
 }
 
 /* One splice_to_pipe call: the pipe before and after, and what it returned
@@ -200,16 +229,10 @@ static json_t *timeline_entry(const struct list_point *point)
 			 point->returned ? json_integer(point->ret) : json_null());
 }
 
-static int point_order(const void *a, const void *b)
-{
-	const struct list_point *x = a, *y = b;
-	return x->entry_ns < y->entry_ns ? -1 : x->entry_ns > y->entry_ns;
-}
-
 static json_t *summary_json(struct summary *sum)
 {
 	json_t *calls = json_object(), *slept = json_object(), *unreturned = json_array();
-	json_t *reads = json_array(), *timeline = json_array();
+	json_t *reads = json_array(), *timeline = json_array(), *last = json_array();
 	for (unsigned int fn = 0; fn < FN_COUNT; fn++) {
 		if (sum->calls[fn])
 			json_object_set_new(calls, probe_fn_names[fn],
@@ -221,8 +244,8 @@ static json_t *summary_json(struct summary *sum)
 		if (sum->unreturned & (1u << fn))
 			json_array_append_new(unreturned, json_string(probe_fn_names[fn]));
 	}
-	/* The kernel keeps each list in return order; the summary's is call order. */
-	for (int list = 0; list < 2; list++)
+	/* Call order (the ring's too). */
+	for (int list = 0; list < LIST_COUNT; list++)
 		if (sum->list_len[list])
 			qsort(sum->lists[list], sum->list_len[list], sizeof *sum->lists[list],
 			      point_order);
@@ -230,11 +253,14 @@ static json_t *summary_json(struct summary *sum)
 		json_array_append_new(reads, json_integer(sum->lists[LIST_READS][i].ret));
 	for (size_t i = 0; i < sum->list_len[LIST_TIMELINE]; i++)
 		json_array_append_new(timeline, timeline_entry(&sum->lists[LIST_TIMELINE][i]));
-	return json_pack("{s:I, s:i, s:i, s:I, s:o, s:o, s:o, s:o, s:o}", "events",
+	for (size_t i = 0; i < sum->list_len[LIST_LAST]; i++)
+		json_array_append_new(last, timeline_entry(&sum->lists[LIST_LAST][i]));
+	return json_pack("{s:I, s:i, s:i, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "events",
 			 (json_int_t)sum->events, "slots_total", (int)sum->slots_total,
 			 "max_slots_used", (int)sum->max_slots, "max_bytes_in_pipe",
 			 (json_int_t)sum->max_bytes, "calls", calls, "unreturned", unreturned,
-			 "slept_ns", slept, "read_bytes_per_call", reads, "timeline", timeline);
+			 "slept_ns", slept, "read_bytes_per_call", reads, "timeline", timeline,
+			 "timeline_last", last);
 }
 
 static int proc_order(const void *a, const void *b)
@@ -277,8 +303,8 @@ json_t *cell_summaries(const struct run_table *table, const struct probe_record 
 			snprintf(key, sizeof key, "%zu", cell);
 			json_object_set_new(all, key, summary_json(&sums[cell]));
 		}
-		free(sums[cell].lists[0]);
-		free(sums[cell].lists[1]);
+		for (int list = 0; list < LIST_COUNT; list++)
+			free(sums[cell].lists[list]);
 	}
 	free(sums);
 	return all;

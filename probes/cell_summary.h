@@ -31,11 +31,12 @@ void run_table_free(struct run_table *table);
 const struct cell_run *run_of(const struct run_table *table, const struct probe_record *rec);
 
 /* What the kernel summed up for one process (struct proc_summary), with
- * its lists (list_len[list] points each). */
+ * its lists (len[list] points each, enum probe_list). */
 struct proc_result {
 	struct proc_key key;
 	struct proc_summary sum;
-	struct list_point *lists[2];
+	struct list_point *lists[LIST_COUNT];
+	unsigned int len[LIST_COUNT];
 };
 
 /* {"INDEX": kernel summary, ...} for every cell with a run, from the

@@ -26,16 +26,20 @@ static int take_one(struct proc_sums *sums, struct splice_probe_bpf *skel,
 				  sizeof result.sum, 0) ||
 	     bpf_map__delete_elem(skel->maps.proc_summaries, key, sizeof *key, 0)))
 		return -1;
-	for (unsigned int list = 0; list < 2; list++) {
-		unsigned int len = result.sum.list_len[list];
+	unsigned int calls = result.sum.timeline_calls;
+	result.len[LIST_TIMELINE] = result.sum.list_len[LIST_TIMELINE];
+	result.len[LIST_READS] = result.sum.list_len[LIST_READS];
+	result.len[LIST_LAST] = calls > PROBE_LIST_LEN ? calls - PROBE_LIST_LEN : 0;
+	for (unsigned int list = 0; list < LIST_COUNT; list++) {
+		unsigned int len = result.len[list];
 		if (len > PROBE_LIST_LEN)
-			len = result.sum.list_len[list] = PROBE_LIST_LEN;
+			len = result.len[list] = PROBE_LIST_LEN;
 		if (!len)
 			continue;
 		result.lists[list] = calloc(len, sizeof *result.lists[list]);
 		if (!result.lists[list]) {
 			sums->out_of_memory = true;
-			result.sum.list_len[list] = 0;
+			result.len[list] = 0;
 			continue;
 		}
 		for (unsigned int i = 0; i < len; i++) {
@@ -50,8 +54,8 @@ static int take_one(struct proc_sums *sums, struct splice_probe_bpf *skel,
 		struct proc_result *items = realloc(sums->items, capacity * sizeof *items);
 		if (!items) {
 			sums->out_of_memory = true;
-			free(result.lists[0]);
-			free(result.lists[1]);
+			for (int list = 0; list < LIST_COUNT; list++)
+				free(result.lists[list]);
 			return -1;
 		}
 		sums->items = items;
@@ -95,8 +99,8 @@ void proc_sums_totals(const struct proc_sums *sums, unsigned long long *events,
 void proc_sums_free(struct proc_sums *sums)
 {
 	for (size_t i = 0; i < sums->count; i++) {
-		free(sums->items[i].lists[0]);
-		free(sums->items[i].lists[1]);
+		for (int list = 0; list < LIST_COUNT; list++)
+			free(sums->items[i].lists[list]);
 	}
 	free(sums->items);
 	memset(sums, 0, sizeof *sums);

@@ -66,7 +66,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 256 * 2 * PROBE_LIST_LEN);
+	__uint(max_entries, 256 * LIST_COUNT * PROBE_LIST_LEN);
 	__type(key, struct list_key);
 	__type(value, struct list_point);
 } proc_lists SEC(".maps");
@@ -283,10 +283,20 @@ static __always_inline void add_point(struct proc_summary *sum, struct proc_key 
 				      enum probe_list list, struct probe_record *rec,
 				      unsigned char returned)
 {
-	__u32 n = sum->list_len[list];
-	if (n >= PROBE_LIST_LEN)
-		return;
-	sum->list_len[list] = n + 1;
+	__u32 n = 0;
+	if (list == LIST_LAST) {
+		/* After the first PROBE_LIST_LEN calls, a ring of the last ones. */
+		n = sum->timeline_calls;
+		sum->timeline_calls = n + 1;
+		if (n < PROBE_LIST_LEN)
+			return;
+		n &= PROBE_LIST_LEN - 1;
+	} else {
+		n = sum->list_len[list];
+		if (n >= PROBE_LIST_LEN)
+			return;
+		sum->list_len[list] = n + 1;
+	}
 	struct list_key key = {.proc = *proc, .list = list, .index = n};
 	struct list_point point = {};
 	point.entry_ns = rec->entry_ns;
@@ -329,8 +339,10 @@ static __always_inline void aggregate(enum probe_fn fn, struct proc_key *proc,
 			__sync_fetch_and_add(&sum->cut_entry_sum[fn - FN_WAIT_FOR_SPACE], rec->entry_ns);
 		}
 	}
-	if (fn == FN_SPLICE_TO_PIPE)
+	if (fn == FN_SPLICE_TO_PIPE) {
 		add_point(sum, proc, LIST_TIMELINE, rec, returned);
+		add_point(sum, proc, LIST_LAST, rec, returned);
+	}
 	if (fn == FN_TCP_SPLICE_READ && returned)
 		add_point(sum, proc, LIST_READS, rec, returned);
 }

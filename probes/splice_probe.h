@@ -106,12 +106,14 @@ struct probe_config {
 				  * else the kernel only aggregates */
 };
 
-/* The first PROBE_LIST_LEN of two lists per process, kept in the kernel: the
- * splice_to_pipe calls (the summary's timeline) and the tcp_splice_read
- * returns. Each entry is its own map element (no variable offsets into a
- * map value: old verifiers refuse them). */
+/* Lists per process, kept in the kernel: the first PROBE_LIST_LEN
+ * splice_to_pipe calls (the summary's timeline), the first tcp_splice_read
+ * returns, and a ring of the last PROBE_LIST_LEN splice_to_pipe calls
+ * after the first ones (timeline_last: how a long cell ended). Each entry
+ * is its own map element (no variable offsets into a map value: old
+ * verifiers refuse them). */
 #define PROBE_LIST_LEN 64
-enum probe_list { LIST_TIMELINE, LIST_READS };
+enum probe_list { LIST_TIMELINE, LIST_READS, LIST_LAST, LIST_COUNT };
 
 struct list_key {
 	struct proc_key proc;
@@ -145,8 +147,8 @@ struct proc_summary {
 	unsigned long long max_bytes;
 	unsigned int slots_total, max_slots;
 	unsigned int unreturned; /* bit per enum probe_fn */
-	unsigned int list_len[2];
-	unsigned int pad;
+	unsigned int list_len[2]; /* LIST_TIMELINE, LIST_READS */
+	unsigned int timeline_calls; /* splice_to_pipe calls listed or ringed */
 };
 
 /* Per-CPU counters the loader reads at the end. */

@@ -5,7 +5,8 @@
 #     the relay is still inside wait_for_space / pipe_wait_writable when the
 #     cell is killed, and tcp_splice_read returned what the repro itself saw
 #     each call move;
-#   proxy, every profile -> occupancy never above capacity, every
+#   proxy, every profile (4 MiB: more than 64 splice_to_pipe calls in some
+#     cells, so timeline_last holds the ring) -> occupancy never above capacity, every
 #     splice_to_pipe entry has its exit;
 #   fentry and kprobe give the same summaries (counts that depend on timing
 #     aside: which functions were called, capacity, a blocked cell's pipe
@@ -27,7 +28,7 @@ need_debian12
 guest='for mode in fentry kprobe; do
   splicelab-probe --list --mode $mode >list-$mode.txt 2>&1
   SPLICELAB_PROBE_EVENTS=all splicelab -q --probe-mode $mode -o $mode-drain -s drain -p 64K -n 16M -f none
-  SPLICELAB_PROBE_EVENTS=all splicelab -q --probe-mode $mode -o $mode-proxy -P all -n 1M
+  SPLICELAB_PROBE_EVENTS=all splicelab -q --probe-mode $mode -o $mode-proxy -P all -n 4M
   splicelab -q --probe-mode $mode -o $mode-drain-sum -s drain -p 64K -n 16M -f none
   splicelab -q --probe-mode $mode -o $mode-proxy-sum -P all -n 1M
 done
@@ -102,6 +103,8 @@ for mode in fentry kprobe; do
     "$mode proxy: cells whose splice_to_pipe entries and exits differ in number"
   same_summaries "$d" "$mode drain"
   same_summaries "$p" "$mode proxy"
+  expect_gt "$(jq '[.cells[].kernel.timeline_last | length] | max' "$p/matrix.json")" 0 \
+    "$mode proxy: calls after the first 64 in a cell's timeline_last (the kernel's ring)"
 
   # By default: the kernel's sums only, and they tell the same story.
   d=$v/$mode-drain-sum
