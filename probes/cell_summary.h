@@ -1,7 +1,6 @@
 /* Under the matrix runner: which cell each record belongs to (by process id
- * and time) and each cell's `kernel` summary (docs/schema.md), computed from
- * the records themselves so that the events are written once and never
- * read back. */
+ * and time) and each cell's `kernel` summary (docs/schema.md), from what
+ * the kernel summed up per process, or from the records themselves. */
 #ifndef SPLICELAB_PROBE_CELL_SUMMARY_H
 #define SPLICELAB_PROBE_CELL_SUMMARY_H
 
@@ -31,9 +30,21 @@ void run_table_free(struct run_table *table);
 /* The run a record belongs to, or NULL. */
 const struct cell_run *run_of(const struct run_table *table, const struct probe_record *rec);
 
-/* {"INDEX": kernel summary, ...} for every cell with a run, from records
- * sorted by entry time. */
+/* What the kernel summed up for one process (struct proc_summary), with
+ * its lists (len[list] points each, enum probe_list). */
+struct proc_result {
+	struct proc_key key;
+	struct proc_summary sum;
+	struct list_point *lists[LIST_COUNT];
+	unsigned int len[LIST_COUNT];
+};
+
+/* {"INDEX": kernel summary, ...} for every cell with a run, from the
+ * kernel's per-process sums and records sorted by entry time: either every
+ * record streamed (and no sums), or the sums and the records still in the
+ * kernel's per-thread table when tracing stopped; both give one summary.
+ * Sorts procs by first call. */
 json_t *cell_summaries(const struct run_table *table, const struct probe_record *records,
-		       size_t count);
+		       size_t count, struct proc_result *procs, size_t nprocs);
 
 #endif

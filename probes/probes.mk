@@ -8,7 +8,8 @@ VMLINUX_BTF  ?= /sys/kernel/btf/vmlinux
 BPF_CLANG    ?= clang
 BPF_CFLAGS   := -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Werror
 PROBE_SRCS   := probes/splice_probe.c probes/attach.c probes/records.c probes/cell_summary.c \
-                probes/skeleton.c probes/verifier_features.c probes/min_btf.c
+                probes/skeleton.c probes/verifier_features.c probes/min_btf.c \
+                probes/proc_sums.c
 PROBE_OBJS   := $(patsubst probes/%.c,$(PROBE_DIR)/%.o,$(PROBE_SRCS))
 PROBE_LIBS   := -lbpf -lelf -lz $(LDLIBS_JSON)
 

@@ -118,6 +118,7 @@ static json_t *shape_new(int shape, bool cell)
 		if (shape & SHAPE_WAIT)
 			json_object_set_new(line, "wait_ns", json_null());
 		json_object_set_new(line, "folded_before", json_null());
+		json_object_set_new(line, "killed", json_false());
 	}
 	if (cell)
 		json_object_set_new(line, "cell", json_null());
@@ -184,6 +185,9 @@ static json_t *line_json(struct line_shapes *shapes, const struct probe_record *
 		if (shape & SHAPE_WAIT)
 			set_int(line, "wait_ns", true, (json_int_t)(rec->exit_ns - rec->entry_ns));
 		set_int(line, "folded_before", true, rec->folded_before);
+		/* returned while its process was being killed: not returned, for
+		 * the summaries */
+		json_object_set_new(line, "killed", json_boolean(rec->killed));
 	}
 	if (shapes->cell)
 		set_string(line, "cell", cell);

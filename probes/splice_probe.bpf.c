@@ -15,6 +15,9 @@
 #include "splice_probe.h"
 
 #define EAGAIN 11
+/* signal_struct.flags: a fatal signal (the runner's SIGKILL) or exit_group
+ * is taking the process down; the same value from 2.6 to 6.x. */
+#define SIGNAL_GROUP_EXIT 0x00000004
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -49,6 +52,24 @@ struct {
 	__type(key, struct call_key);
 	__type(value, struct call_state);
 } call_states SEC(".maps");
+
+/* Per-process summaries and their lists: user space takes each out once
+ * its process is gone (every 100 ms), so these hold the live processes of
+ * a matrix, not all of them: 256 with full lists. Preallocated (old
+ * kernels), so kept small: creating them is part of the start-up. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct proc_key);
+	__type(value, struct proc_summary);
+} proc_summaries SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256 * LIST_COUNT * PROBE_LIST_LEN);
+	__type(key, struct list_key);
+	__type(value, struct list_point);
+} proc_lists SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -113,10 +134,23 @@ static __always_inline void read_pipe(struct pipe_inode_info *pipe, struct pipe_
 		return;
 	if (present(bpf_core_field_exists(pipe->head))) {
 		__u32 head = 0, tail = 0;
-		bpf_core_read(&head, sizeof(head), &pipe->head);
-		bpf_core_read(&tail, sizeof(tail), &pipe->tail);
-		bpf_core_read(&total, sizeof(total), &pipe->max_usage);
-		bpf_core_read(&ring, sizeof(ring), &pipe->ring_size);
+		/* Adjacent in every head/tail kernel so far: one read for the
+		 * four (each read is a helper call, at every entry and exit). */
+		if (bpf_core_field_offset(pipe->tail) == bpf_core_field_offset(pipe->head) + 4 &&
+		    bpf_core_field_offset(pipe->max_usage) == bpf_core_field_offset(pipe->head) + 8 &&
+		    bpf_core_field_offset(pipe->ring_size) == bpf_core_field_offset(pipe->head) + 12) {
+			__u32 four[4] = {};
+			bpf_core_read(four, sizeof(four), &pipe->head);
+			head = four[0];
+			tail = four[1];
+			total = four[2];
+			ring = four[3];
+		} else {
+			bpf_core_read(&head, sizeof(head), &pipe->head);
+			bpf_core_read(&tail, sizeof(tail), &pipe->tail);
+			bpf_core_read(&total, sizeof(total), &pipe->max_usage);
+			bpf_core_read(&ring, sizeof(ring), &pipe->ring_size);
+		}
 		bpf_core_read(&bufs, sizeof(bufs), &pipe->bufs);
 		used = head - tail;
 		first = tail;
@@ -197,11 +231,130 @@ static __always_inline void on_call_entry(enum probe_fn fn, struct pipe_inode_in
 	struct call_state *state = state_of(&key);
 	if (!state)
 		return;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = NULL;
+	bpf_core_read(&leader, sizeof(leader), &task->group_leader);
 	__builtin_memcpy(&state->pending, &rec, sizeof(rec));
+	state->proc.leader = (__u64)leader;
+	state->proc.tgid = rec.pid;
+	state->proc.pad = 0;
 	state->active = 1;
 }
 
-/* Exit: send the call, or count it when it repeats the -EAGAIN just sent
+/* Whether the current process is being killed: a call returning now was
+ * cut short by the end of its cell, not finished. */
+static __always_inline unsigned char being_killed(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct signal_struct *signal = NULL;
+	unsigned int flags = 0;
+	bpf_core_read(&signal, sizeof(signal), &task->signal);
+	if (signal)
+		bpf_core_read(&flags, sizeof(flags), &signal->flags);
+	return (flags & SIGNAL_GROUP_EXIT) != 0;
+}
+
+static __always_inline struct proc_summary *summary_of(struct proc_key *proc, __u64 first_ns)
+{
+	struct proc_summary *sum = bpf_map_lookup_elem(&proc_summaries, proc);
+	if (sum)
+		return sum;
+	struct proc_summary fresh = {};
+	fresh.first_ns = first_ns;
+	bpf_map_update_elem(&proc_summaries, proc, &fresh, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&proc_summaries, proc);
+}
+
+static __always_inline void raise_state(struct proc_summary *sum, struct pipe_state *state,
+					unsigned char have, unsigned char have_pipe,
+					unsigned char have_bytes)
+{
+	if (have & have_pipe) {
+		if (state->slots_total > sum->slots_total)
+			sum->slots_total = state->slots_total;
+		if (state->slots_used > sum->max_slots)
+			sum->max_slots = state->slots_used;
+	}
+	if ((have & have_bytes) && state->bytes > sum->max_bytes)
+		sum->max_bytes = state->bytes;
+}
+
+static __always_inline void add_point(struct proc_summary *sum, struct proc_key *proc,
+				      enum probe_list list, struct probe_record *rec,
+				      unsigned char returned)
+{
+	__u32 n = 0;
+	if (list == LIST_LAST) {
+		/* After the first PROBE_LIST_LEN calls, a ring of the last ones. */
+		n = sum->timeline_calls;
+		sum->timeline_calls = n + 1;
+		if (n < PROBE_LIST_LEN)
+			return;
+		n &= PROBE_LIST_LEN - 1;
+	} else {
+		n = sum->list_len[list];
+		if (n >= PROBE_LIST_LEN)
+			return;
+		sum->list_len[list] = n + 1;
+	}
+	struct list_key key = {.proc = *proc, .list = list, .index = n};
+	struct list_point point = {};
+	point.entry_ns = rec->entry_ns;
+	point.bytes_before = rec->at_entry.bytes;
+	point.bytes_after = rec->at_exit.bytes;
+	point.ret = rec->ret;
+	point.slots_before = rec->at_entry.slots_used;
+	point.slots_after = rec->at_exit.slots_used;
+	point.slots_total = rec->at_entry.slots_total;
+	point.pages = rec->pages;
+	point.have = rec->have;
+	point.returned = returned;
+	if (bpf_map_update_elem(&proc_lists, &key, &point, BPF_ANY))
+		count(COUNTER_SUMMARY_FULL);
+}
+
+/* The per-process summary of one call the full stream sends (user space
+ * does the same with the records it gets: probes/cell_summary.c). */
+static __always_inline void aggregate(enum probe_fn fn, struct proc_key *proc,
+				      struct probe_record *rec)
+{
+	struct proc_summary *sum = summary_of(proc, rec->entry_ns);
+	unsigned char returned = !rec->killed;
+	if (!sum) {
+		count(COUNTER_SUMMARY_FULL);
+		return;
+	}
+	__sync_fetch_and_add(&sum->events, 2);
+	__sync_fetch_and_add(&sum->calls[fn], 1 + (__u64)rec->folded_before);
+	raise_state(sum, &rec->at_entry, rec->have, HAVE_ENTRY_PIPE, HAVE_BYTES_ENTRY);
+	if (returned)
+		raise_state(sum, &rec->at_exit, rec->have, HAVE_EXIT_PIPE, HAVE_BYTES_EXIT);
+	else
+		sum->unreturned |= 1u << fn;
+	if (fn == FN_WAIT_FOR_SPACE || fn == FN_PIPE_WAIT || fn == FN_PIPE_WAIT_WRITABLE) {
+		if (returned) {
+			__sync_fetch_and_add(&sum->slept_ns[fn - FN_WAIT_FOR_SPACE], rec->exit_ns - rec->entry_ns);
+		} else {
+			__sync_fetch_and_add(&sum->cut_waits[fn - FN_WAIT_FOR_SPACE], 1);
+			__sync_fetch_and_add(&sum->cut_entry_sum[fn - FN_WAIT_FOR_SPACE], rec->entry_ns);
+		}
+	}
+	if (fn == FN_SPLICE_TO_PIPE) {
+		add_point(sum, proc, LIST_TIMELINE, rec, returned);
+		add_point(sum, proc, LIST_LAST, rec, returned);
+	}
+	if (fn == FN_TCP_SPLICE_READ && returned)
+		add_point(sum, proc, LIST_READS, rec, returned);
+}
+
+static __always_inline bool streaming(void)
+{
+	__u32 zero = 0;
+	struct probe_config *cfg = bpf_map_lookup_elem(&probe_config_map, &zero);
+	return cfg && cfg->stream;
+}
+
+/* Exit: sum the call up (and send it with --events all), or count it when it repeats the -EAGAIN just sent
  * with the pipe unchanged (a busy retry loop). */
 static __always_inline void on_call_exit(void *ctx, enum probe_fn fn, long long ret)
 {
@@ -217,6 +370,7 @@ static __always_inline void on_call_exit(void *ctx, enum probe_fn fn, long long 
 	rec.exit_ns = bpf_ktime_get_ns();
 	rec.ret = ret;
 	rec.have |= HAVE_EXIT;
+	rec.killed = being_killed();
 	read_pipe((struct pipe_inode_info *)rec.pipe, &rec.at_exit, &rec.have, HAVE_EXIT_PIPE,
 		  HAVE_BYTES_EXIT);
 
@@ -229,7 +383,11 @@ static __always_inline void on_call_exit(void *ctx, enum probe_fn fn, long long 
 	rec.folded_before = state->folded;
 	state->folded = 0;
 	state->sent_eagain = again;
-	send(ctx, &rec);
+	/* Map helpers take keys on the stack only, before 4.18. */
+	struct proc_key proc = state->proc;
+	aggregate(fn, &proc, &rec);
+	if (streaming())
+		send(ctx, &rec);
 }
 
 /* A pipe wait is wanted only when it is the splice's own wait for space:

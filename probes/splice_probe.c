@@ -4,7 +4,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 
 #include "attach.h"
 #include "cell_summary.h"
+#include "proc_sums.h"
 #include "records.h"
 #include "skeleton.h"
 
@@ -34,9 +37,14 @@ static const char usage_text[] =
 	"  -p, --pid PID       trace this process (tgid)\n"
 	"      --ppid PID      trace the children of PID (what splicelab --probe uses)\n"
 	"  -d, --duration S    stop after S seconds [until Ctrl-C, or until --pid exits]\n"
-	"      --json FILE     write the events as JSON lines to FILE (written when\n"
-	"                      tracing stops, in time order, atomically); without it,\n"
-	"                      one line per call on stdout as calls return\n"
+	"      --events WHAT   all: the kernel sends every call to this tool (for\n"
+	"                      --json or the live view); none: the kernel only sums\n"
+	"                      each process up, for --summaries [all; none with\n"
+	"                      --summaries]\n"
+	"      --json FILE     with --events all, write the events as JSON lines to\n"
+	"                      FILE (written when tracing stops, in time order,\n"
+	"                      atomically); without it, one line per call on stdout\n"
+	"                      as calls return\n"
 	"      --mode MODE     auto, fentry, kprobe [auto: fentry when this kernel loads\n"
 	"                      and attaches it, else kprobes]\n"
 	"      --btf FILE      the kernel's BTF when it has none of its own (CentOS 7,\n"
@@ -51,7 +59,10 @@ static const char usage_text[] =
 	"                      FILE (lines: PID START_NS END_NS INDEX ID, written by\n"
 	"                      splicelab --probe): events get their cell id\n"
 	"      --summaries FILE  with --runs, write each cell's kernel summary to FILE\n"
-	"                      ({\"INDEX\": summary}, docs/schema.md)\n"
+	"                      ({\"INDEX\": summary}, docs/schema.md), from what the\n"
+	"                      kernel summed up per process\n"
+	"      --events-summaries FILE  with --runs and --events all, the same summaries\n"
+	"                      computed from the events instead (they must be equal)\n"
 	"  -q, --quiet         no summary on stderr\n"
 	"  -v, --verbose       libbpf's own messages on stderr\n"
 	"  -h, --help          this text\n"
@@ -67,7 +78,8 @@ struct options {
 	struct attach_opts attach;
 	double duration_s;
 	const char *json_path;
-	const char *runs_path, *summaries_path;
+	const char *runs_path, *summaries_path, *events_summaries_path;
+	int events; /* -1 not given, 0 none, 1 all */
 	int ready_fd;
 	bool list, quiet, verbose;
 };
@@ -108,7 +120,7 @@ static int parse_pid(const char *text, unsigned int *pid)
 static int parse_options(int argc, char **argv, struct options *opts)
 {
 	enum { OPT_PPID = 256, OPT_JSON, OPT_MODE, OPT_BTF, OPT_LIST, OPT_READY, OPT_RUNS,
-	       OPT_SUMMARIES };
+	       OPT_SUMMARIES, OPT_EVENTS, OPT_EVENTS_SUMMARIES };
 	static const struct option long_options[] = {
 		{"pid", required_argument, NULL, 'p'},	{"ppid", required_argument, NULL, OPT_PPID},
 		{"duration", required_argument, NULL, 'd'},
@@ -119,12 +131,15 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		{"ready-fd", required_argument, NULL, OPT_READY},
 		{"runs", required_argument, NULL, OPT_RUNS},
 		{"summaries", required_argument, NULL, OPT_SUMMARIES},
+		{"events", required_argument, NULL, OPT_EVENTS},
+		{"events-summaries", required_argument, NULL, OPT_EVENTS_SUMMARIES},
 		{"quiet", no_argument, NULL, 'q'},	{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},	{0},
 	};
 	int c;
 	char *end;
 	opts->ready_fd = -1;
+	opts->events = -1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":p:d:qvh", long_options, NULL)) != -1) {
 		switch (c) {
@@ -174,6 +189,14 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		case OPT_SUMMARIES:
 			opts->summaries_path = optarg;
 			break;
+		case OPT_EVENTS:
+			if (strcmp(optarg, "all") != 0 && strcmp(optarg, "none") != 0)
+				return usage_error("--events %s: expected all or none", optarg);
+			opts->events = strcmp(optarg, "all") == 0;
+			break;
+		case OPT_EVENTS_SUMMARIES:
+			opts->events_summaries_path = optarg;
+			break;
 		case 'q':
 			opts->quiet = true;
 			break;
@@ -195,8 +218,15 @@ static int parse_options(int argc, char **argv, struct options *opts)
 		return usage_error("nothing to trace: give --pid or --ppid");
 	if (opts->attach.config.tgid && opts->attach.config.parent_tgid)
 		return usage_error("--pid and --ppid: give one");
-	if (opts->summaries_path && !opts->runs_path)
-		return usage_error("--summaries needs --runs");
+	if ((opts->summaries_path || opts->events_summaries_path) && !opts->runs_path)
+		return usage_error("--summaries and --events-summaries need --runs");
+	if (opts->events < 0)
+		opts->events = !opts->summaries_path;
+	if (!opts->events && (opts->json_path || opts->events_summaries_path))
+		return usage_error("--json and --events-summaries need --events all");
+	if (!opts->events && !opts->summaries_path && !opts->list)
+		return usage_error("--events none without --summaries: nothing to write");
+	opts->attach.config.stream = (unsigned int)opts->events;
 	if (opts->attach.btf_path && opts->attach.mode == MODE_FENTRY)
 		return usage_error("--btf with --mode fentry: fentry needs the kernel's own BTF");
 	return 0;
@@ -238,15 +268,19 @@ static void write_line(int fd, json_t *doc)
 }
 
 struct collector {
-	struct record_log log;
+	struct record_log log;	   /* the calls streamed (--events all) */
+	struct record_log pending; /* those in the per-thread table at the stop */
+	struct proc_sums sums;	   /* what the kernel summed up per process */
 	unsigned long long perf_lost;
-	bool print;
+	unsigned long long sent; /* events streamed (two per returned call) */
+	bool print, keep;	 /* keep: for --json or --events-summaries */
 	bool out_of_memory;
 };
 
 static void collect(struct collector *col, const struct probe_record *rec)
 {
-	if (record_log_add(&col->log, rec))
+	col->sent += (rec->have & HAVE_EXIT) ? 2 : 1;
+	if (col->keep && record_log_add(&col->log, rec))
 		col->out_of_memory = true;
 	if (col->print)
 		record_print(stdout, rec);
@@ -288,10 +322,11 @@ static void collect_pending(struct collector *col, struct splice_probe_bpf *skel
 			continue;
 		if (state.folded) {
 			state.last_folded.folded_before = state.folded - 1;
-			collect(col, &state.last_folded);
+			if (record_log_add(&col->pending, &state.last_folded))
+				col->out_of_memory = true;
 		}
-		if (state.active)
-			collect(col, &state.pending);
+		if (state.active && record_log_add(&col->pending, &state.pending))
+			col->out_of_memory = true;
 	}
 }
 
@@ -336,32 +371,49 @@ static void print_list(const json_t *report)
 		printf("not verified  %s\n", json_string_value(item));
 }
 
+static int write_summaries(const char *path, const struct run_table *runs,
+			   const struct record_log *records, struct proc_sums *sums)
+{
+	json_t *summaries = cell_summaries(runs, records->items, records->count,
+					   sums ? sums->items : NULL, sums ? sums->count : 0);
+	int rc = summaries ? write_json_file(summaries, path) : -1;
+	if (rc)
+		fprintf(stderr, "splicelab-probe: cannot write %s: %s\n", path, strerror(errno));
+	json_decref(summaries);
+	return rc;
+}
+
 /* The events, each with its cell when the runner said which process ran
- * which cell, and each cell's summary. */
-static int write_results(const struct options *opts, struct record_log *log)
+ * which cell, and each cell's summary: from the kernel's sums, and (to
+ * check them) from the events. */
+static int write_results(const struct options *opts, struct collector *col)
 {
 	struct run_table runs = {0};
 	int rc = 0;
-	record_log_sort(log);
+	record_log_sort(&col->pending);
 	if (opts->runs_path && run_table_read(opts->runs_path, &runs)) {
 		fprintf(stderr, "splicelab-probe: cannot read %s: %s\n", opts->runs_path,
 			strerror(errno));
 		return -1;
 	}
+	if (opts->summaries_path &&
+	    write_summaries(opts->summaries_path, &runs, &col->pending, &col->sums))
+		rc = -1;
+	if (opts->events) {
+		/* The streamed calls and the pending ones: what the stream holds. */
+		for (size_t i = 0; i < col->pending.count; i++)
+			if (record_log_add(&col->log, &col->pending.items[i]))
+				col->out_of_memory = true;
+		record_log_sort(&col->log);
+	}
+	if (opts->events_summaries_path &&
+	    write_summaries(opts->events_summaries_path, &runs, &col->log, NULL))
+		rc = -1;
 	if (opts->json_path &&
-	    record_log_write(log, opts->runs_path ? &runs : NULL, opts->json_path)) {
+	    record_log_write(&col->log, opts->runs_path ? &runs : NULL, opts->json_path)) {
 		fprintf(stderr, "splicelab-probe: cannot write %s: %s\n", opts->json_path,
 			strerror(errno));
 		rc = -1;
-	}
-	if (opts->summaries_path) {
-		json_t *summaries = cell_summaries(&runs, log->items, log->count);
-		if (!summaries || write_json_file(summaries, opts->summaries_path)) {
-			fprintf(stderr, "splicelab-probe: cannot write %s: %s\n",
-				opts->summaries_path, strerror(errno));
-			rc = -1;
-		}
-		json_decref(summaries);
 	}
 	run_table_free(&runs);
 	return rc;
@@ -374,16 +426,18 @@ static bool target_gone(const struct options *opts)
 
 static int trace(const struct options *opts, struct attached *probes)
 {
-	struct collector col = {.print = !opts->json_path};
+	struct collector col = {.print = opts->events && !opts->json_path,
+				.keep = opts->json_path || opts->events_summaries_path};
 	struct ring_buffer *ring = NULL;
 	struct perf_buffer *perf = NULL;
-	if (probes->ringbuf)
+	/* Without --events all the kernel sends nothing: no buffer to read. */
+	if (opts->events && probes->ringbuf)
 		ring = ring_buffer__new(bpf_map__fd(probes->skel->maps.records_ringbuf), on_ringbuf,
 					&col, NULL);
-	else
+	else if (opts->events)
 		perf = perf_buffer__new(bpf_map__fd(probes->skel->maps.records_perfbuf), 256,
 					on_perfbuf, on_perf_lost, &col, NULL);
-	if (!ring && !perf) {
+	if (opts->events && !ring && !perf) {
 		fprintf(stderr, "splicelab-probe: cannot read the %s: %s\n",
 			probes->ringbuf ? "ring buffer" : "perf buffer", strerror(errno));
 		return 1;
@@ -393,45 +447,88 @@ static int trace(const struct options *opts, struct attached *probes)
 		opts->duration_s > 0 ? monotonic_ns() + (unsigned long long)(opts->duration_s * 1e9)
 				     : 0;
 	while (!stop_requested && (!deadline || monotonic_ns() < deadline) && !target_gone(opts)) {
-		int err = ring ? ring_buffer__poll(ring, 100) : perf_buffer__poll(perf, 100);
+		int err = ring ? ring_buffer__poll(ring, 100)
+			  : perf ? perf_buffer__poll(perf, 100)
+				 : (poll(NULL, 0, 100) < 0 ? -errno : 0);
 		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "splicelab-probe: reading events: %s\n", strerror(-err));
 			break;
 		}
+		/* Processes gone are summed up for good: out of the kernel's maps. */
+		proc_sums_take(&col.sums, probes->skel, false);
 	}
 	if (ring)
 		ring_buffer__consume(ring);
-	else
+	if (perf)
 		perf_buffer__consume(perf);
 	collect_pending(&col, probes->skel);
+	proc_sums_take(&col.sums, probes->skel, true);
 	ring_buffer__free(ring);
 	perf_buffer__free(perf);
 
 	unsigned long long lost = counter_sum(probes->skel, COUNTER_LOST) + col.perf_lost;
 	unsigned long long untracked = counter_sum(probes->skel, COUNTER_STATE_FULL);
+	unsigned long long unsummed = counter_sum(probes->skel, COUNTER_SUMMARY_FULL);
 	int rc = 0;
-	if (col.out_of_memory) {
+	if (col.out_of_memory || col.sums.out_of_memory) {
 		fprintf(stderr, "splicelab-probe: out of memory: events were dropped\n");
 		rc = 1;
 	}
-	if (write_results(opts, &col.log))
+	/* Sent: what crossed into user space as it happened (--events all). */
+	unsigned long long sent = col.sent, events, calls;
+	/* Every event, streamed or only summed up; an entry with no exit is one. */
+	proc_sums_totals(&col.sums, &events, &calls);
+	for (size_t i = 0; i < col.pending.count; i++)
+		events += (col.pending.items[i].have & HAVE_EXIT) ? 2 : 1;
+	calls += col.pending.calls;
+	if (write_results(opts, &col))
 		rc = 1;
-	/* An entry with no exit is one line, not two. */
-	size_t lines = 0;
-	for (size_t i = 0; i < col.log.count; i++)
-		lines += (col.log.items[i].have & HAVE_EXIT) ? 2 : 1;
-	json_t *counts = json_pack("{s:I, s:I, s:I, s:I}", "events", (json_int_t)lines, "calls",
-				   (json_int_t)col.log.calls, "lost_events", (json_int_t)lost,
-				   "untracked_calls", (json_int_t)untracked);
+	json_t *counts = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "events",
+				   (json_int_t)events, "calls", (json_int_t)calls, "lost_events",
+				   (json_int_t)lost, "untracked_calls", (json_int_t)untracked,
+				   "unsummed_calls", (json_int_t)unsummed, "sent_events",
+				   (json_int_t)sent, "event_stream", opts->events ? "all" : "none");
 	write_line(opts->ready_fd, counts);
 	if (!opts->quiet)
 		fprintf(stderr,
-			"splicelab-probe: %zu events (%llu calls), %llu lost, %llu untracked%s%s\n",
-			lines, col.log.calls, lost, untracked, opts->json_path ? ", written to " : "",
-			opts->json_path ? opts->json_path : "");
+			"splicelab-probe: %llu events (%llu calls), %llu sent, %llu lost, %llu "
+			"untracked, %llu not summed%s%s\n",
+			events, calls, sent, lost, untracked, unsummed,
+			opts->json_path ? ", written to " : "", opts->json_path ? opts->json_path : "");
 	json_decref(counts);
 	record_log_free(&col.log);
+	record_log_free(&col.pending);
+	proc_sums_free(&col.sums);
 	return rc;
+}
+
+/* Detaching an fexit program waits for RCU-tasks grace periods (about
+ * 115 ms per function in an instruction-counted 6.1 guest, one after the
+ * other even from several threads), and so would this process's exit,
+ * which closes the links. Everything is written by now, so a child that
+ * holds no descriptor of the caller's (no stdio, no --ready-fd) detaches,
+ * and this process returns at once. Where fork fails, it detaches itself. */
+static void detach_in_background(const struct options *opts, struct attached *probes)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid > 0)
+		return; /* exiting closes this process's copies only */
+	if (pid == 0) {
+		int null_fd = open("/dev/null", O_RDWR);
+		for (int fd = 0; fd < 3; fd++)
+			if (null_fd >= 0)
+				dup2(null_fd, fd);
+		if (null_fd > 2)
+			close(null_fd);
+		if (opts->ready_fd >= 0)
+			close(opts->ready_fd);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
+	}
+	detach_probes(probes);
+	if (pid == 0)
+		_exit(0);
 }
 
 int main(int argc, char **argv)
@@ -466,6 +563,6 @@ int main(int argc, char **argv)
 		return EXIT_UNAVAILABLE;
 	}
 	rc = opts.list ? 0 : trace(&opts, &probes);
-	detach_probes(&probes);
+	detach_in_background(&opts, &probes);
 	return rc;
 }

@@ -17,6 +17,12 @@ enum probe_fn {
 	FN_COUNT
 };
 
+/* The wait functions are FN_WAIT_FOR_SPACE and the two after it. */
+#define PROBE_WAITS 3
+_Static_assert(FN_PIPE_WAIT == FN_WAIT_FOR_SPACE + 1 &&
+		       FN_PIPE_WAIT_WRITABLE == FN_WAIT_FOR_SPACE + 2,
+	       "the waits are consecutive");
+
 /* Bits of probe_record.have: which fields the probe could read. */
 #define HAVE_ENTRY_PIPE  0x01 /* at_entry holds the pipe's state */
 #define HAVE_EXIT_PIPE   0x02 /* at_exit holds the pipe's state */
@@ -60,7 +66,10 @@ struct probe_record {
 				     * function dropped since the last one sent */
 	unsigned char fn;     /* enum probe_fn */
 	unsigned char have;   /* HAVE_* */
-	unsigned char pad[2];
+	unsigned char killed; /* returned with the process being killed (a
+			       * fatal signal): the call had not returned
+			       * when the cell ended */
+	unsigned char pad;
 };
 
 /* Pending and last-seen state of one (thread, function). */
@@ -69,8 +78,17 @@ struct call_key {
 	unsigned int fn;
 };
 
+/* One process (tgid) as the kernel aggregates it: the group leader's
+ * task address tells two processes with one reused pid apart. */
+struct proc_key {
+	unsigned long long leader;
+	unsigned int tgid;
+	unsigned int pad;
+};
+
 struct call_state {
 	struct probe_record pending;	 /* the call in flight */
+	struct proc_key proc;		 /* its process */
 	struct probe_record last_folded; /* the last call counted, not sent */
 	unsigned int active;		 /* entered, not yet returned */
 	unsigned int folded;		 /* calls counted since the last one sent */
@@ -84,13 +102,60 @@ struct probe_config {
 	unsigned int tgid;	 /* -p PID */
 	unsigned int parent_tgid; /* --ppid PID: children of the matrix runner */
 	unsigned int self_tgid;	 /* the loader itself, never traced */
-	unsigned int pad;
+	unsigned int stream;	 /* send every call to user space (--events all);
+				  * else the kernel only aggregates */
+};
+
+/* Lists per process, kept in the kernel: the first PROBE_LIST_LEN
+ * splice_to_pipe calls (the summary's timeline), the first tcp_splice_read
+ * returns, and a ring of the last PROBE_LIST_LEN splice_to_pipe calls
+ * after the first ones (timeline_last: how a long cell ended). Each entry
+ * is its own map element (no variable offsets into a map value: old
+ * verifiers refuse them). */
+#define PROBE_LIST_LEN 64
+enum probe_list { LIST_TIMELINE, LIST_READS, LIST_LAST, LIST_COUNT };
+
+struct list_key {
+	struct proc_key proc;
+	unsigned int list; /* enum probe_list */
+	unsigned int index;
+};
+
+struct list_point {
+	unsigned long long entry_ns;
+	unsigned long long bytes_before, bytes_after;
+	long long ret;
+	unsigned int slots_before, slots_after, slots_total, pages;
+	unsigned char have;	/* HAVE_* of the call */
+	unsigned char returned; /* returned before the kill */
+	unsigned char pad[6];
+};
+
+/* What the kernel adds up for one process, over the calls the full stream
+ * would send (the folded ones counted in calls only): the per-cell summary
+ * (docs/schema.md) before it knows its cell. A wait cut short by the kill
+ * is kept as a count and a sum of entry times, so that user space, which
+ * knows when the cell ended, adds end - entry for each. */
+struct proc_summary {
+	unsigned long long first_ns; /* entry of the first call: finds the cell */
+	unsigned long long events;
+	unsigned long long calls[FN_COUNT];
+	/* the waits, by fn - FN_WAIT_FOR_SPACE (they come right after it) */
+	unsigned long long slept_ns[PROBE_WAITS];
+	unsigned long long cut_waits[PROBE_WAITS];
+	unsigned long long cut_entry_sum[PROBE_WAITS];
+	unsigned long long max_bytes;
+	unsigned int slots_total, max_slots;
+	unsigned int unreturned; /* bit per enum probe_fn */
+	unsigned int list_len[2]; /* LIST_TIMELINE, LIST_READS */
+	unsigned int timeline_calls; /* splice_to_pipe calls listed or ringed */
 };
 
 /* Per-CPU counters the loader reads at the end. */
 enum probe_counter {
 	COUNTER_LOST,	    /* output refused (ring buffer full) */
 	COUNTER_STATE_FULL, /* call_states map full: a call was not followed */
+	COUNTER_SUMMARY_FULL, /* proc_summaries or lists full: a call not summed */
 	COUNTER_COUNT
 };
 

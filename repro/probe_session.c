@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct probe_session {
 	int status_fd;
 	char dir[64]; /* private: the run table and the summaries */
 	char runs_path[96], summaries_path[96];
+	char check_path[PATH_MAX]; /* --events all: the summaries from the events */
 	char buf[65536];
 	size_t used;
 };
@@ -151,6 +153,13 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 		return NULL;
 	}
 	snprintf(ppid, sizeof ppid, "%d", (int)runner_pid);
+	/* The kernel sums each cell up; every event only when asked, since
+	 * streaming them costs the transfer and the run's end. */
+	const char *events_env = getenv("SPLICELAB_PROBE_EVENTS");
+	bool all_events = events_env && strcmp(events_env, "all") == 0;
+	const char *slash = strrchr(events_path, '/');
+	snprintf(session->check_path, sizeof session->check_path, "%.*s%s",
+		 slash ? (int)(slash + 1 - events_path) : 0, events_path, "kernel-from-events.json");
 	pid_t pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -161,15 +170,23 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 		int null_fd = open("/dev/null", O_WRONLY);
 		if (null_fd >= 0)
 			dup2(null_fd, STDOUT_FILENO);
-		const char *argv[] = {tool,	       "--ppid",
-				      ppid,	       "--json",
-				      events_path,     "--ready-fd",
-				      "3",	       "-q",
-				      "--mode",	       mode ? mode : "auto",
-				      "--runs",	       session->runs_path,
-				      "--summaries",   session->summaries_path,
-				      btf ? "--btf" : NULL, btf,
-				      NULL};
+		const char *argv[24] = {tool,	  "--ppid",	  ppid,
+					"--ready-fd", "3",	  "-q",
+					"--mode",     mode ? mode : "auto",
+					"--runs",     session->runs_path,
+					"--summaries", session->summaries_path,
+					"--events",   all_events ? "all" : "none"};
+		int argc = 14;
+		if (btf) {
+			argv[argc++] = "--btf";
+			argv[argc++] = btf;
+		}
+		if (all_events) {
+			argv[argc++] = "--json";
+			argv[argc++] = events_path;
+			argv[argc++] = "--events-summaries";
+			argv[argc++] = session->check_path;
+		}
 		execv(tool, (char *const *)argv);
 		_exit(127);
 	}

@@ -2,9 +2,12 @@
  *
  * The runner never links libbpf itself: with --probe it starts the probe tool
  * (splicelab-probe, installed next to splicelab) as a separate process that
- * records every task whose parent is the runner; once the matrix is done
- * it is told which process ran which cell (pid, time range) and writes the
- * events tagged with their cells and each cell's summary. */
+ * records every task whose parent is the runner (the kernel sums each
+ * process up); once the matrix is done it is told which process ran which
+ * cell (pid, time range) and writes each cell's summary, and, only with
+ * SPLICELAB_PROBE_EVENTS=all in the environment, every event tagged with
+ * its cell (events_path) and the summaries computed from them beside it
+ * (kernel-from-events.json). */
 #ifndef SPLICELAB_PROBE_SESSION_H
 #define SPLICELAB_PROBE_SESSION_H
 
@@ -32,9 +35,9 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 					  const char *mode, const char *btf, json_t **env_probes);
 
 /* Tells the probe tool which process ran which cell, stops it (bounded),
- * and sets each cell's "kernel" summary in cells from what it wrote; the
- * tool tags every event in events_path with its cell. Adds the event and
- * lost-event counts to env_probes. Returns 0 on success. Always frees the
+ * and sets each cell's "kernel" summary in cells from what it wrote (with
+ * every event asked for, the tool tags each in events_path with its cell).
+ * Adds the event and lost-event counts to env_probes. Returns 0 on success. Always frees the
  * session. */
 int probe_session_finish(struct probe_session *session, const struct probe_run *runs,
 			 size_t nruns, json_t *cells, json_t *env_probes);

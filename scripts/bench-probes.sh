@@ -1,50 +1,84 @@
 #!/bin/sh
 # make bench, kernel probes: what recording costs, inside Debian 12's 6.1
-# (this host refuses probes). A 1 GiB proxy transfer (64 KiB pipe,
-# SPLICE_F_NONBLOCK) with and without --probe, alternated in one boot, in
-# an instruction-counted TCG guest (-icount: one vCPU, the guest clock
+# (this host refuses probes). A 256 MiB socket -> pipe -> socket relay
+# (proxy, 64 KiB pipe) with and without --probe, alternated in one boot,
+# in an instruction-counted TCG guest (-icount: one vCPU, the guest clock
 # advances per instruction, so runs repeat; wall time in TCG is noise).
-# Prints the paired overhead (median of PROBE_BENCH_PAIRS, default 3),
-# events per second, lost events and start -> attached.
-# Targets: overhead <= 5 %, 0 lost events, attached in < 0.5 s.
+# Prints, as medians of PROBE_BENCH_PAIRS (default 5) paired ratios: the
+# overhead on the transfer, the whole command's overhead (probe start-up
+# and finish included), events sent to user space, start -> attached,
+# `--list`, the standalone tool's exit after SIGTERM and its peak RSS.
+# PROBE_BENCH_TOOLS=DIR runs the static binaries in DIR instead of
+# $BUILD/static (to compare builds). Targets (issue 13): transfer overhead
+# <= funclatency's (0.17 % in the same guest; not installed here, so not
+# compared in this run), whole command <= 5 %, attached <= 50 ms, --list
+# <= 100 ms, exit after SIGTERM <= 100 ms, peak RSS <= 4 MB.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
-pairs=${PROBE_BENCH_PAIRS:-3}
+pairs=${PROBE_BENCH_PAIRS:-5}
 BUILD=${BUILD:-build}
-if ! command -v qemu-system-x86_64 >/dev/null || [ ! -x "$top/$BUILD/static/splicelab-probe" ]; then
-  echo "probe bench skipped: needs qemu-system-x86_64 and $BUILD/static/splicelab-probe (make)"
+tools=${PROBE_BENCH_TOOLS:-$top/$BUILD/static}
+if ! command -v qemu-system-x86_64 >/dev/null || [ ! -x "$tools/splicelab-probe" ]; then
+  echo "probe bench skipped: needs qemu-system-x86_64 and $tools/splicelab-probe (make)"
   exit 0
 fi
 out=$(mktemp -d /tmp/splicelab-probebench.XXXXXX)
 trap 'rm -rf "$out"' EXIT
-cell="-q -j 1 --cell-timeout 600000 -s proxy -p 64K -n 1G -f NONBLOCK"
-guest="i=0; while [ \$i -lt $pairs ]; do i=\$((i+1));
-  splicelab $cell -o plain\$i; splicelab $cell --probe -o probe\$i; done"
-fetch=""
+cell="-q -j 1 --cell-timeout 600000 -s proxy -p 64K -n 256M -f none"
+# Guest time in centiseconds (/proc/uptime: the icount clock).
+# gone: waits until the probe tool's background detach is over, so that
+# the next run does not share the CPU with it.
+guest="cs() { read u _ </proc/uptime; echo \${u%.*}\${u#*.}; }
+gone() { n=0; while ps | grep -q '[s]plicelab-probe' && [ \$n -lt 200 ]; do n=\$((n+1)); sleep 0.05; done; }
+i=0; while [ \$i -lt $pairs ]; do i=\$((i+1));
+  a=\$(cs); splicelab $cell -o plain\$i; b=\$(cs); splicelab $cell --probe -o probe\$i; c=\$(cs)
+  gone; d=\$(cs); echo \$((b-a)) \$((c-b)) \$((d-c)) >>times; done
+a=\$(cs); splicelab-probe --list >list.txt 2>&1; b=\$(cs); echo \$((b-a)) >list_cs; gone
+sleep 100 & s=\$!
+splicelab-probe --ppid \$s --json sa.jsonl -q 2>sa.err & p=\$!
+sleep 2; grep VmHWM /proc/\$p/status >rss; a=\$(cs); kill -TERM \$p; wait \$p; b=\$(cs); echo \$((b-a)) >term_cs; gone
+kill \$s"
+fetch="--fetch times --fetch list.txt --fetch list_cs --fetch term_cs --fetch rss"
 i=0
 while [ $i -lt "$pairs" ]; do i=$((i + 1)); fetch="$fetch --fetch plain$i --fetch probe$i"; done
 # shellcheck disable=SC2086 # $fetch is a list of options
-"$top/scripts/lab/vm-run.sh" -q --kernel debian12 --icount --timeout 1800 --out "$out/vm" \
+"$top/scripts/lab/vm-run.sh" -q --kernel debian12 --icount --timeout 3000 --out "$out/vm" \
+  --no-tools --add "$tools/splicelab" --add "$tools/splicelab-probe" \
   --cmd "$guest" $fetch >"$out/log" 2>&1 || { tail -n 20 "$out/log"; exit 1; }
+v=$out/vm
 i=0
 while [ $i -lt "$pairs" ]; do
   i=$((i + 1))
-  p=$out/vm/probe$i/matrix.json u=$out/vm/plain$i/matrix.json
+  p=$v/probe$i/matrix.json u=$v/plain$i/matrix.json
   [ "$(jq -r '.cells[0].outcome' "$p")" = ok ] && [ "$(jq -r '.cells[0].outcome' "$u")" = ok ] ||
     { echo "probe bench: a transfer was not ok"; exit 1; }
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(jq '.cells[0].elapsed_ms' "$u")" "$(jq '.cells[0].elapsed_ms' "$p")" \
-    "$(jq '.env.probes.events' "$p")" "$(jq '.env.probes.lost_events' "$p")" \
+  events=$(jq '.env.probes.sent_events // .env.probes.events' "$p")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(jq '.cells[0].elapsed_ms' "$u")" "$(jq '.cells[0].elapsed_ms' "$p")" \
+    "$events" "$(jq '.env.probes.lost_events' "$p")" \
     "$(jq '.env.probes.attach_ms' "$p")" "$(jq -r '.env.probes.mode' "$p")" \
-    "$(jq '.cells[0].kernel.calls.splice_to_pipe // 0' "$p")" >>"$out/pairs.tsv"
+    "$(jq '.cells[0].kernel.calls.splice_to_pipe // 0' "$p")" "$(sed -n "${i}p" "$v/times")" >>"$out/pairs.tsv"
 done
-awk -F'\t' '{ printf "  pair %d: untraced %.0f ms, traced %.0f ms, ratio %.4f, attached in %.0f ms\n", NR, $1, $2, $2 / $1, $5 }' "$out/pairs.tsv"
-awk -F'\t' '{ print $2 / $1 "\t" $0 }' "$out/pairs.tsv" | sort -n | awk -F'\t' -v n="$pairs" '
-  { ratio[NR] = $1; plain[NR] = $2; traced[NR] = $3; events[NR] = $4; lost += $5; attach[NR] = $6; mode = $7; calls[NR] = $8 }
-  END {
-    m = int((NR + 1) / 2)
-    printf "1 GiB proxy (64K pipe, NONBLOCK), Debian 12 6.1, TCG -icount, probes %s, median of %d pairs:\n", mode, n
-    printf "  overhead %.2f %% (traced / untraced %.4f; target <= 5 %%: %s)\n", (ratio[m] - 1) * 100, ratio[m], (ratio[m] <= 1.05 ? "met" : "MISSED")
-    printf "  %d events (%d splice_to_pipe calls) in %.0f ms: %.0f events/s of guest time\n", events[m], calls[m], traced[m], events[m] / traced[m] * 1000
-    printf "  lost events %d over all runs (target 0: %s)\n", lost, (lost == 0 ? "met" : "MISSED")
-    printf "  start -> attached %.0f ms of guest time, median (target < 500 ms: %s)\n", attach[m], (attach[m] < 500 ? "met" : "MISSED")
+awk -F'\t' '{ split($8, t, " "); printf "  pair %d: transfer untraced %.0f ms, traced %.0f ms (ratio %.4f); command %d0 ms vs %d0 ms; attached in %.0f ms\n", NR, $1, $2, $2 / $1, t[1], t[2], $5 }' "$out/pairs.tsv"
+# The median of one column of numbers on stdin.
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio=$(awk -F'\t' '{ print $2 / $1 }' "$out/pairs.tsv" | median)
+cmd=$(awk -F'\t' '{ split($8, t, " "); print t[2] / t[1] }' "$out/pairs.tsv" | median)
+events=$(cut -f3 "$out/pairs.tsv" | median)
+calls=$(cut -f7 "$out/pairs.tsv" | median)
+attach=$(cut -f5 "$out/pairs.tsv" | median)
+lost=$(awk -F'\t' '{ n += $4 } END { print n }' "$out/pairs.tsv")
+detach=$(awk -F'\t' '{ split($8, t, " "); print t[3] * 10 }' "$out/pairs.tsv" | median)
+mode=$(cut -f6 "$out/pairs.tsv" | head -n1)
+awk -v n="$pairs" -v ratio="$ratio" -v cmd="$cmd" -v events="$events" -v calls="$calls" -v attach="$attach" \
+  -v lost="$lost" -v mode="$mode" -v detach="$detach" -v list_cs="$(cat "$v/list_cs")" -v term_cs="$(cat "$v/term_cs")" \
+  -v rss="$(awk '{print $2}' "$v/rss")" 'BEGIN {
+    printf "256 MiB proxy (64K pipe), Debian 12 6.1, TCG -icount, probes %s, median of %d pairs:\n", mode, n
+    printf "  transfer overhead %.2f %% (traced / untraced %.4f; target <= funclatency 0.17 %%: %s; funclatency not run here)\n", (ratio - 1) * 100, ratio, (ratio <= 1.0017 ? "met" : "MISSED")
+    printf "  whole command overhead %.1f %% (target <= 5 %%: %s)\n", (cmd - 1) * 100, (cmd <= 1.05 ? "met" : "MISSED")
+    printf "  %d events sent to user space for %d splice_to_pipe calls; lost %d over all runs\n", events, calls, lost
+    printf "  detaching, in the background after the command: %d ms (the next run waits for it)\n", detach
+    printf "  start -> attached %.0f ms (target <= 50 ms: %s)\n", attach, (attach <= 50 ? "met" : "MISSED")
+    printf "  --list %d ms (target <= 100 ms: %s)\n", list_cs * 10, (list_cs * 10 <= 100 ? "met" : "MISSED")
+    printf "  standalone exit after SIGTERM %d ms (target <= 100 ms: %s)\n", term_cs * 10, (term_cs * 10 <= 100 ? "met" : "MISSED")
+    printf "  standalone peak RSS %.1f MB (target <= 4 MB: %s)\n", rss / 1024, (rss <= 4096 ? "met" : "MISSED")
   }'

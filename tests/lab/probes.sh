@@ -5,15 +5,21 @@
 #     the relay is still inside wait_for_space / pipe_wait_writable when the
 #     cell is killed, and tcp_splice_read returned what the repro itself saw
 #     each call move;
-#   proxy, every profile -> occupancy never above capacity, every
+#   proxy, every profile (4 MiB: more than 64 splice_to_pipe calls in some
+#     cells, so timeline_last holds the ring) -> occupancy never above capacity, every
 #     splice_to_pipe entry has its exit;
 #   fentry and kprobe give the same summaries (counts that depend on timing
 #     aside: which functions were called, capacity, a blocked cell's pipe
 #     full, unreturned);
 #   standalone beside a running transfer: JSON lines of that one process,
-#     in time order, and the live text view.
+#     in time order, and the live text view;
+#   the summaries the kernel sums up equal those computed from every event
+#     (SPLICELAB_PROBE_EVENTS=all writes both), and by default no event
+#     reaches user space while the summaries keep what the events showed.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/lab/probes_lib.sh
+. "$(dirname "$0")/probes_lib.sh"
 need_tools
 need_qemu
 need_debian12
@@ -21,8 +27,10 @@ need_debian12
 
 guest='for mode in fentry kprobe; do
   splicelab-probe --list --mode $mode >list-$mode.txt 2>&1
-  splicelab -q --probe-mode $mode -o $mode-drain -s drain -p 64K -n 16M -f none
-  splicelab -q --probe-mode $mode -o $mode-proxy -P all -n 1M
+  SPLICELAB_PROBE_EVENTS=all splicelab -q --probe-mode $mode -o $mode-drain -s drain -p 64K -n 16M -f none
+  SPLICELAB_PROBE_EVENTS=all splicelab -q --probe-mode $mode -o $mode-proxy -P all -n 4M
+  splicelab -q --probe-mode $mode -o $mode-drain-sum -s drain -p 64K -n 16M -f none
+  splicelab -q --probe-mode $mode -o $mode-proxy-sum -P all -n 1M
 done
 # Standalone, beside long transfers (8 GiB one after the other, so that
 # they outlast both tools however fast the guest): JSON lines and, at the
@@ -51,6 +59,7 @@ cat standalone/stderr.json standalone/stderr.text >standalone/stderr'
 "$top/scripts/lab/vm-run.sh" -q --kernel-dir "$work/debian12" --accel tcg --timeout 400 \
   --out "$work/vm" --cmd "$guest" --fetch list-fentry.txt --fetch list-kprobe.txt \
   --fetch fentry-drain --fetch fentry-proxy --fetch kprobe-drain --fetch kprobe-proxy --fetch standalone \
+  --fetch fentry-drain-sum --fetch fentry-proxy-sum --fetch kprobe-drain-sum --fetch kprobe-proxy-sum \
   >"$work/vm.out" 2>&1 || fail "vm-run exited $?: $(tail -n 20 "$work/vm.out")"
 no_stray_qemu "after the guest"
 v=$work/vm
@@ -92,6 +101,26 @@ for mode in fentry kprobe; do
   expect "$(jq -s -r 'map(select(.fn == "splice_to_pipe")) | group_by(.cell)[] |
       select((map(select(.phase == "entry")) | length) != (map(select(.phase == "exit")) | length)) | .[0].cell' "$p/events.jsonl")" "" \
     "$mode proxy: cells whose splice_to_pipe entries and exits differ in number"
+  same_summaries "$d" "$mode drain"
+  same_summaries "$p" "$mode proxy"
+  expect_gt "$(jq '[.cells[].kernel.timeline_last | length] | max' "$p/matrix.json")" 0 \
+    "$mode proxy: calls after the first 64 in a cell's timeline_last (the kernel's ring)"
+
+  # By default: the kernel's sums only, and they tell the same story.
+  d=$v/$mode-drain-sum
+  summaries_only "$d" "$mode drain, default"
+  expect "$(j '.cells[0].outcome')" blocked "$mode drain, default: outcome"
+  expect "$(j '.cells[0].kernel.max_slots_used')/$(j '.cells[0].kernel.slots_total')" 16/16 "$mode drain, default: the pipe filled"
+  expect "$(j '[.cells[0].kernel.unreturned[] | select(. == "wait_for_space" or . == "pipe_wait_writable")] | length > 0')" true \
+    "$mode drain, default: a wait for space not left when the cell was killed"
+  expect "$(j '.cells[0].kernel.read_bytes_per_call == .cells[0].per_call_bytes')" true \
+    "$mode drain, default: bytes per tcp_splice_read = the repro's per-call bytes"
+  expect "$(j '.cells[0].kernel.timeline | length > 0 and (map(.slots_after // 0) | max) == 16')" true \
+    "$mode drain, default: the timeline shows the pipe filling"
+  p=$v/$mode-proxy-sum
+  summaries_only "$p" "$mode proxy, default"
+  expect "$(jq -r '[.cells[] | select((.kernel.calls.splice_to_pipe // 0) == 0 or .kernel.unreturned != []) | .id] | join(" ")' "$p/matrix.json")" "" \
+    "$mode proxy, default: cells without splice_to_pipe calls or with a call that never returned"
 done
 
 # The two modes agree on what the kernel did (not on timing).

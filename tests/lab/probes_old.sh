@@ -21,6 +21,8 @@
 #     to SPLICE_F_NONBLOCK since 5.1); kprobes attach too.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/lab/probes_lib.sh
+. "$(dirname "$0")/probes_lib.sh"
 need_tools
 need_qemu
 [ -x "$top/$BUILD/static/splicelab-probe" ] || fail "$BUILD/static/splicelab-probe missing: run make"
@@ -34,14 +36,17 @@ boot() {
   local release=$1 probe=$2 tool=$3 extra=${4:-} add=()
   [ -r "$kernels/btf-$release" ] && add=(--add "$kernels/btf-$release:/lab/btf")
   local cell="-s drain -p 64K -n 16M -f none"
-  local guest="splicelab-probe --list $tool >list.txt 2>&1
+  # Every event streamed (the checks below read them), and once by default.
+  local guest="export SPLICELAB_PROBE_EVENTS=all
+splicelab-probe --list $tool >list.txt 2>&1
+SPLICELAB_PROBE_EVENTS= splicelab -q $probe -o drain-sum $cell
 splicelab -q $probe -o drain $cell
 splicelab -q $probe -o drain-nb $cell --pipe-nonblock on
 splicelab -q $probe -o proxy -s proxy -p 64K -n 16M -f none
 $extra"
   "$top/scripts/lab/vm-run.sh" -q --kernel "$kernels/bzImage-$release" --accel tcg --timeout 300 \
     "${add[@]}" --out "$work/$release" --cmd "$guest" --fetch list.txt --fetch list-kprobe.txt \
-    --fetch drain --fetch drain-nb --fetch proxy --fetch nobtf --fetch nobtf.txt \
+    --fetch drain --fetch drain-nb --fetch proxy --fetch drain-sum --fetch nobtf --fetch nobtf.txt \
     --fetch badbtf.txt >"$work/$release.out" 2>&1 ||
     fail "$release: vm-run exited $?: $(tail -n 20 "$work/$release.out")"
   no_stray_qemu "$release: after the guest"
@@ -65,6 +70,7 @@ common() {
       expect_gt "$(p btf_cut_types)" 0 "$r $d: types cut from the BTF file for libbpf"
     fi
     expect "$(jq -r '.cells[0].kernel.slots_total' "$m")" 16 "$r $d: capacity of a 64 KiB pipe in slots"
+    same_summaries "$v/$d" "$r $d"
     expect "$(jq -c 'select(.slots_used != null and .slots_used > .slots_total)' "$e" | head -n1)" "" \
       "$r $d: events with occupancy above capacity"
     expect "$(jq -c 'select(.bytes_in_pipe != null and ((.slots_used == 0 and .bytes_in_pipe != 0) or
@@ -90,6 +96,11 @@ common() {
       fi
     done
   done
+  # By default the kernel sums the cell up alone, on this kernel's maps.
+  summaries_only "$v/drain-sum" "$r drain, default"
+  expect "$(jq -r '.env.probes.lost_events + .env.probes.unsummed_calls' "$v/drain-sum/matrix.json")" 0 "$r drain, default: calls lost or not summed"
+  expect "$(jq -r '.cells[0].kernel | "\(.max_slots_used)/\(.slots_total) \(.unreturned | length > 0)"' "$v/drain-sum/matrix.json")" \
+    "16/16 true" "$r drain, default: the pipe filled, and the relay was still inside a call when killed"
 }
 
 # kernel.unreturned of a cell, sorted, space-separated.
