@@ -227,8 +227,8 @@ int main(int argc, char **argv)
 				strerror(errno));
 			return 1;
 		}
-		probes = probe_session_start(events_path, getpid(), options.probe_mode,
-					     options.probe_btf, &env_probes);
+		probes = probe_session_start(events_path, getpid(), &options.probe_request,
+					     &env_probes);
 		if (!probes && !options.quiet)
 			fprintf(stderr, "splicelab: probes: %s; the matrix runs without them\n",
 				json_string_value(json_object_get(env_probes, "reason")));

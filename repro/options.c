@@ -56,6 +56,7 @@ enum option_id {
 	OPT_PROBE,
 	OPT_PROBE_MODE,
 	OPT_PROBE_BTF,
+	OPT_PROBE_EVENTS,
 	OPT_JSON,
 	OPT_LIST,
 	OPT_LIST_PROFILES,
@@ -94,6 +95,7 @@ static const struct option long_options[] = {
 	{"probe", no_argument, NULL, OPT_PROBE},
 	{"probe-mode", required_argument, NULL, OPT_PROBE_MODE},
 	{"probe-btf", required_argument, NULL, OPT_PROBE_BTF},
+	{"probe-events", required_argument, NULL, OPT_PROBE_EVENTS},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"quiet", no_argument, NULL, OPT_QUIET},
 	{"list", no_argument, NULL, OPT_LIST},
@@ -187,8 +189,8 @@ static const char usage_text[] =
 	"                         watches it (not while the runner is stopped or\n"
 	"                         starved) [20000]\n"
 	"  -r, --repeat N         run each cell N times and report every outcome [1]\n"
-	"      --probe            record kernel probes into OUT/events.jsonl and a\n"
-	"                         `kernel` summary per cell (needs splicelab-probe\n"
+	"      --probe            record what the kernel did in a `kernel` summary\n"
+	"                         per cell (needs splicelab-probe\n"
 	"                         beside splicelab, root, and a kernel that allows\n"
 	"                         it; otherwise the matrix runs without, and\n"
 	"                         env.probes says why)\n"
@@ -198,6 +200,11 @@ static const char usage_text[] =
 	"                         its own (CentOS 7, most 4.x; implies --probe):\n"
 	"                         pahole --btf_encode_detached from the kernel's\n"
 	"                         vmlinux or kernel-debuginfo, or BTFHub\n"
+	"      --probe-events WHICH  none or all (implies --probe) [none: the\n"
+	"                         kernel sums each cell up and only the summaries\n"
+	"                         reach user space; all: also every event into\n"
+	"                         OUT/events.jsonl, with the summaries computed\n"
+	"                         from them in OUT/kernel-from-events.json]\n"
 	"      --virt KIND        recorded as env.virt: native, qemu-tcg, qemu-kvm\n"
 	"      --corrupt-at N     self-test: the sink flips the byte at offset N\n"
 	"  -h, --help             this text\n"
@@ -557,13 +564,19 @@ static int apply_option(struct options *options, int id, const char *name, const
 		    strcmp(value, "kprobe") != 0)
 			return usage_error("--probe-mode: '%s' is not auto, fentry or kprobe", value);
 		options->probe = true;
-		options->probe_mode = value;
+		options->probe_request.mode = value;
 		return 0;
 	case OPT_PROBE_BTF:
 		if (access(value, R_OK) != 0)
 			return usage_error("--probe-btf %s: %s", value, strerror(errno));
 		options->probe = true;
-		options->probe_btf = value;
+		options->probe_request.btf = value;
+		return 0;
+	case OPT_PROBE_EVENTS:
+		if (strcmp(value, "none") != 0 && strcmp(value, "all") != 0)
+			return usage_error("--probe-events: '%s' is not none or all", value);
+		options->probe = true;
+		options->probe_request.all_events = strcmp(value, "all") == 0;
 		return 0;
 	case OPT_JSON:
 		options->json = true;

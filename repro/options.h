@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "params.h"
+#include "probe_session.h"
 #include "profiles.h"
 
 #define EXIT_USAGE 64 /* sysexits EX_USAGE: bad option or input, nothing written */
@@ -75,8 +76,7 @@ struct options {
 	bool list_profiles;
 	bool force; /* replace an output folder that holds another matrix */
 	bool probe;
-	const char *probe_mode; /* auto, fentry, kprobe (NULL: auto) */
-	const char *probe_btf;  /* passed to splicelab-probe --btf (NULL: none) */
+	struct probe_request probe_request; /* mode, BTF file, every event or not */
 	enum color_mode color;
 	char **argv; /* as given, for params.argv */
 	int argc;

@@ -123,7 +123,7 @@ static void end_session(struct probe_session *session)
 }
 
 struct probe_session *probe_session_start(const char *events_path, pid_t runner_pid,
-					  const char *mode, const char *btf, json_t **env_probes)
+					  const struct probe_request *request, json_t **env_probes)
 {
 	char tool[PATH_MAX], ppid[32];
 	int status_pipe[2];
@@ -155,8 +155,8 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 	snprintf(ppid, sizeof ppid, "%d", (int)runner_pid);
 	/* The kernel sums each cell up; every event only when asked, since
 	 * streaming them costs the transfer and the run's end. */
-	const char *events_env = getenv("SPLICELAB_PROBE_EVENTS");
-	bool all_events = events_env && strcmp(events_env, "all") == 0;
+	bool all_events = request->all_events;
+	const char *mode = request->mode, *btf = request->btf;
 	const char *slash = strrchr(events_path, '/');
 	snprintf(session->check_path, sizeof session->check_path, "%.*s%s",
 		 slash ? (int)(slash + 1 - events_path) : 0, events_path, "kernel-from-events.json");

@@ -4,14 +4,15 @@
  * (splicelab-probe, installed next to splicelab) as a separate process that
  * records every task whose parent is the runner (the kernel sums each
  * process up); once the matrix is done it is told which process ran which
- * cell (pid, time range) and writes each cell's summary, and, only with
- * SPLICELAB_PROBE_EVENTS=all in the environment, every event tagged with
- * its cell (events_path) and the summaries computed from them beside it
- * (kernel-from-events.json). */
+ * cell (pid, time range) and writes each cell's summary, and, only when
+ * every event is asked for (splicelab --probe-events all), every event
+ * tagged with its cell (events_path) and the summaries computed from them
+ * beside it (kernel-from-events.json). */
 #ifndef SPLICELAB_PROBE_SESSION_H
 #define SPLICELAB_PROBE_SESSION_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,13 +27,19 @@ struct probe_run {
 	size_t cell; /* index into the cells array given to probe_session_join */
 };
 
-/* Starts the probes (mode: auto, fentry, kprobe; NULL is auto; btf: the
- * kernel's BTF file for kernels without their own, or NULL) and waits (bounded) until they are attached. Returns NULL
+/* What the runner asks of the probe tool. */
+struct probe_request {
+	const char *mode; /* auto, fentry, kprobe; NULL is auto */
+	const char *btf;  /* the kernel's BTF file for kernels without their own, or NULL */
+	bool all_events;  /* stream every event to events_path, not only the summaries */
+};
+
+/* Starts the probes and waits (bounded) until they are attached. Returns NULL
  * when probes cannot run here; then *env_probes says why (mode "none"). On
  * success *env_probes holds mode ("kprobe"/"fentry"), what attached and what
  * did not. *env_probes is always set to a new object owned by the caller. */
 struct probe_session *probe_session_start(const char *events_path, pid_t runner_pid,
-					  const char *mode, const char *btf, json_t **env_probes);
+					  const struct probe_request *request, json_t **env_probes);
 
 /* Tells the probe tool which process ran which cell, stops it (bounded),
  * and sets each cell's "kernel" summary in cells from what it wrote (with

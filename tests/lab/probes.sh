@@ -14,7 +14,7 @@
 #   standalone beside a running transfer: JSON lines of that one process,
 #     in time order, and the live text view;
 #   the summaries the kernel sums up equal those computed from every event
-#     (SPLICELAB_PROBE_EVENTS=all writes both), and by default no event
+#     (--probe-events all writes both), and by default no event
 #     reaches user space while the summaries keep what the events showed.
 # shellcheck source=tests/lab/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -27,8 +27,8 @@ need_debian12
 
 guest='for mode in fentry kprobe; do
   splicelab-probe --list --mode $mode >list-$mode.txt 2>&1
-  SPLICELAB_PROBE_EVENTS=all splicelab -q --probe-mode $mode -o $mode-drain -s drain -p 64K -n 16M -f none
-  SPLICELAB_PROBE_EVENTS=all splicelab -q --probe-mode $mode -o $mode-proxy -P all -n 4M
+  splicelab -q --probe-events all --probe-mode $mode -o $mode-drain -s drain -p 64K -n 16M -f none
+  splicelab -q --probe-events all --probe-mode $mode -o $mode-proxy -P all -n 4M
   splicelab -q --probe-mode $mode -o $mode-drain-sum -s drain -p 64K -n 16M -f none
   splicelab -q --probe-mode $mode -o $mode-proxy-sum -P all -n 1M
 done

@@ -1,7 +1,7 @@
 # Shared by the probe tests (sourced, not run): the kernel's per-process
 # sums against every event, from one run.
 
-# With SPLICELAB_PROBE_EVENTS=all the probe tool writes both each cell's
+# With splicelab --probe-events all the probe tool writes both each cell's
 # `kernel` summary from the kernel's sums (matrix.json) and the same summary
 # computed from the events it streamed (kernel-from-events.json): they must
 # be equal, field by field, the timelines included. $1 = results folder,

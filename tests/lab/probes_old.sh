@@ -37,12 +37,12 @@ boot() {
   [ -r "$kernels/btf-$release" ] && add=(--add "$kernels/btf-$release:/lab/btf")
   local cell="-s drain -p 64K -n 16M -f none"
   # Every event streamed (the checks below read them), and once by default.
-  local guest="export SPLICELAB_PROBE_EVENTS=all
-splicelab-probe --list $tool >list.txt 2>&1
-SPLICELAB_PROBE_EVENTS= splicelab -q $probe -o drain-sum $cell
-splicelab -q $probe -o drain $cell
-splicelab -q $probe -o drain-nb $cell --pipe-nonblock on
-splicelab -q $probe -o proxy -s proxy -p 64K -n 16M -f none
+  local all="--probe-events all"
+  local guest="splicelab-probe --list $tool >list.txt 2>&1
+splicelab -q $probe -o drain-sum $cell
+splicelab -q $probe $all -o drain $cell
+splicelab -q $probe $all -o drain-nb $cell --pipe-nonblock on
+splicelab -q $probe $all -o proxy -s proxy -p 64K -n 16M -f none
 $extra"
   "$top/scripts/lab/vm-run.sh" -q --kernel "$kernels/bzImage-$release" --accel tcg --timeout 300 \
     "${add[@]}" --out "$work/$release" --cmd "$guest" --fetch list.txt --fetch list-kprobe.txt \
