@@ -1,0 +1,54 @@
+/* cellscan.c: one cell of a matrix.json, stepped over by the scanner. The
+ * fields load.c reads are copied out as a smaller JSON object for jansson;
+ * the bulk of a cell (trace, kernel.timeline, the per-call byte lists,
+ * fields analyze does not know) is only checked, and what load.c needs of
+ * it (counts, the first wrongly typed element, the mid-call clue) is kept
+ * here. */
+#ifndef SPLICELAB_ANALYZE_CELLSCAN_H
+#define SPLICELAB_ANALYZE_CELLSCAN_H
+
+#include "scan.h"
+
+/* An array of integers stepped over (scanned false: absent, or not an
+ * array, in which case the value is in the copied text for load.c to
+ * refuse with its usual message). */
+struct int_list {
+	bool scanned;
+	size_t count;
+	long bad_index; /* the first element that is not an integer, or -1 */
+	enum scan_type bad_type;
+};
+
+/* kernel.timeline's keys load.c checks: each an integer or null. */
+#define TIMELINE_KEYS 6
+extern const char *const timeline_keys[TIMELINE_KEYS];
+
+struct timeline_scan {
+	bool scanned;
+	size_t count;
+	long not_object; /* the first entry that is not an object, or -1 */
+	enum scan_type not_object_type;
+	long bad_entry; /* the first entry with a wrongly typed key, or -1 */
+	int bad_key;	/* its index in timeline_keys */
+	enum scan_type bad_type;
+	bool midcall; /* an entry entered with free slots that never returned */
+};
+
+struct cell_scan {
+	bool is_object; /* else type is what the cell is */
+	enum scan_type type;
+	bool oom;
+	struct int_list per_call_bytes, read_bytes_per_call;
+	struct timeline_scan timeline;
+	/* The fields load.c reads, as one JSON object. */
+	char *text;
+	size_t len, cap;
+};
+
+/* Steps over the cell at s->at, filling out (its text buffer reused from
+ * call to call; free it with cell_scan_free). Returns 0, or -1 on a syntax
+ * error (s->failed) or when out of memory (out->oom). */
+int cell_scan(struct scanner *s, struct cell_scan *out);
+void cell_scan_free(struct cell_scan *out);
+
+#endif
