@@ -8,20 +8,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const timeline_keys[TIMELINE_KEYS] = {"slots_before", "slots_after", "bytes_before",
-						  "bytes_after",  "slots_total", "ret"};
+const struct key_name timeline_keys[TIMELINE_KEYS] = {
+	KEY_NAME("slots_before"), KEY_NAME("slots_after"), KEY_NAME("bytes_before"),
+	KEY_NAME("bytes_after"),  KEY_NAME("slots_total"), KEY_NAME("ret"),
+};
 enum { TL_SLOTS_BEFORE = 0, TL_SLOTS_TOTAL = 4, TL_RET = 5 };
 
 /* The cell's fields load.c's take_cell reads, copied as they are. */
-static const char *const cell_copied[] = {
-	"id",	       "scenario",	      "profile",      "transport",	   "loop",
-	"sender",      "pipe_size_requested", "pipe_size",    "payload",	   "chunk",
-	"head_start",  "flags",		      "pipe_nonblock", "src_nonblock",	   "dst_nonblock",
-	"outcome",     "pipe_size_error",     "runs",	      "bytes_moved",	   "elapsed_ms",
-	"detected_after_ms", "calls",	      "evidence",
+static const struct key_name cell_copied[] = {
+	KEY_NAME("id"),		   KEY_NAME("scenario"),	   KEY_NAME("profile"),
+	KEY_NAME("transport"),	   KEY_NAME("loop"),		   KEY_NAME("sender"),
+	KEY_NAME("pipe_size_requested"), KEY_NAME("pipe_size"),  KEY_NAME("payload"),
+	KEY_NAME("chunk"),	   KEY_NAME("head_start"),	   KEY_NAME("flags"),
+	KEY_NAME("pipe_nonblock"), KEY_NAME("src_nonblock"),	   KEY_NAME("dst_nonblock"),
+	KEY_NAME("outcome"),	   KEY_NAME("pipe_size_error"),	   KEY_NAME("runs"),
+	KEY_NAME("bytes_moved"),   KEY_NAME("elapsed_ms"),	   KEY_NAME("detected_after_ms"),
+	KEY_NAME("calls"),	   KEY_NAME("evidence"),
 };
 /* ... and of its kernel summary. */
-static const char *const kernel_copied[] = {"unreturned", "calls"};
+static const struct key_name kernel_copied[] = {KEY_NAME("unreturned"), KEY_NAME("calls")};
 
 static int add(struct cell_scan *out, const char *text, size_t len)
 {
@@ -80,18 +85,22 @@ static int read_key(struct scanner *s, struct key *key)
 	return 0;
 }
 
-static bool key_is(const struct key *key, const char *name)
+static bool key_is(const struct key *key, const struct key_name *name)
 {
-	return strlen(name) == key->len && memcmp(key->text, name, key->len) == 0;
+	return name->len == key->len && memcmp(key->text, name->text, key->len) == 0;
 }
 
-static bool key_in(const struct key *key, const char *const *names, size_t n)
+static bool key_in(const struct key *key, const struct key_name *names, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (key_is(key, names[i]))
+		if (key_is(key, &names[i]))
 			return true;
 	return false;
 }
+
+static const struct key_name kernel_key = KEY_NAME("kernel"), per_call_key = KEY_NAME("per_call_bytes"),
+			     timeline_key = KEY_NAME("timeline"),
+			     read_bytes_key = KEY_NAME("read_bytes_per_call");
 
 /* An array of integers, at its '['. */
 static int int_list(struct scanner *s, struct int_list *list)
@@ -149,7 +158,7 @@ static int timeline_entry(struct scanner *s, struct timeline_scan *tl, size_t in
 		if (read_key(s, &key) < 0 || scan_value(s, &type, &start) < 0)
 			return -1;
 		for (size_t k = 0; k < TIMELINE_KEYS; k++) {
-			if (key_is(&key, timeline_keys[k])) {
+			if (key_is(&key, &timeline_keys[k])) {
 				keys[k].seen = true;
 				keys[k].type = type;
 				keys[k].from = start;
@@ -228,8 +237,8 @@ static int kernel(struct scanner *s, struct cell_scan *out, bool *first_member)
 		if (read_key(s, &key) < 0)
 			return -1;
 		int c = scan_peek(s);
-		bool is_timeline = key_is(&key, "timeline");
-		bool is_read_bytes = key_is(&key, "read_bytes_per_call");
+		bool is_timeline = key_is(&key, &timeline_key);
+		bool is_read_bytes = key_is(&key, &read_bytes_key);
 		if (is_timeline && c == '[') {
 			if (timeline(s, &out->timeline) < 0)
 				return -1;
@@ -289,8 +298,8 @@ int cell_scan(struct scanner *s, struct cell_scan *out)
 		if (read_key(s, &key) < 0)
 			return -1;
 		int c = scan_peek(s);
-		bool is_kernel = key_is(&key, "kernel");
-		bool is_per_call = key_is(&key, "per_call_bytes");
+		bool is_kernel = key_is(&key, &kernel_key);
+		bool is_per_call = key_is(&key, &per_call_key);
 		if (is_kernel && c == '{') {
 			if (kernel(s, out, &first_copied) < 0)
 				return -1;

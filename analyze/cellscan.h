@@ -19,9 +19,16 @@ struct int_list {
 	enum scan_type bad_type;
 };
 
+/* A key looked for, with its length (keys are compared as bytes). */
+struct key_name {
+	const char *text;
+	size_t len;
+};
+#define KEY_NAME(text) {text, sizeof text - 1}
+
 /* kernel.timeline's keys load.c checks: each an integer or null. */
 #define TIMELINE_KEYS 6
-extern const char *const timeline_keys[TIMELINE_KEYS];
+extern const struct key_name timeline_keys[TIMELINE_KEYS];
 
 struct timeline_scan {
 	bool scanned;

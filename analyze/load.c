@@ -345,7 +345,7 @@ static unsigned int kernel_clues(struct ctx *ctx, const json_t *cell, const char
 		    want_text(W_OBJ), scan_type_name(tl->not_object_type));
 	} else if (tl->bad_entry >= 0) {
 		bad(ctx, "%s.timeline[%ld].%s: expected %s, got %s", here, tl->bad_entry,
-		    timeline_keys[tl->bad_key], want_text(W_INT | W_NULL),
+		    timeline_keys[tl->bad_key].text, want_text(W_INT | W_NULL),
 		    scan_type_name(tl->bad_type));
 	} else {
 		entries = tl->count;

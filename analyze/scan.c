@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* jansson's own limit (JSON_PARSER_MAX_DEPTH), so nesting it would refuse
- * is refused here too. */
+/* jansson's own limit (JSON_PARSER_MAX_DEPTH), counted as it does (every
+ * value, a scalar too, is one level below its container), so nesting it
+ * would refuse is refused here too. */
 #define SCAN_MAX_DEPTH 2048
 
 const char *scan_type_name(enum scan_type type)
@@ -79,6 +80,28 @@ static bool is_hex(char c)
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* The bytes a string may hold as they are: not '"', '\\', a control
+ * character nor the start of UTF-8 (which jansson checks); one row per 16
+ * byte values. */
+static const bool plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
 /* A string, at its opening quote. escaped: it held a backslash. */
 static int string(struct scanner *s, bool *escaped)
 {
@@ -86,12 +109,8 @@ static int string(struct scanner *s, bool *escaped)
 	bool jansson = false; /* \u escapes and UTF-8 are checked by jansson */
 	*escaped = false;
 	for (;;) {
-		while (s->at < s->size) {
-			unsigned char c = (unsigned char)s->buf[s->at];
-			if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
-				break;
+		while (s->at < s->size && plain[(unsigned char)s->buf[s->at]])
 			s->at++;
-		}
 		if (s->at >= s->size)
 			return fail(s, from, "unterminated string");
 		unsigned char c = (unsigned char)s->buf[s->at];
@@ -171,9 +190,8 @@ static int number(struct scanner *s, enum scan_type *type)
 	return 0;
 }
 
-static int literal(struct scanner *s, const char *word)
+static int literal(struct scanner *s, const char *word, size_t len)
 {
-	size_t len = strlen(word);
 	if (s->size - s->at < len || memcmp(s->buf + s->at, word, len) != 0)
 		return fail(s, s->at, "invalid literal");
 	s->at += len;
@@ -233,8 +251,7 @@ int scan_key(struct scanner *s, size_t *from, size_t *to, bool *escaped)
 
 static int container(struct scanner *s, char close)
 {
-	if (++s->depth > SCAN_MAX_DEPTH)
-		return fail(s, s->at, "maximum parsing depth reached");
+	s->depth++;
 	s->at++;
 	enum scan_type type;
 	size_t start, from, to;
@@ -258,6 +275,8 @@ int scan_value(struct scanner *s, enum scan_type *type, size_t *start)
 		return -1;
 	blanks(s);
 	*start = s->at;
+	if (s->depth >= SCAN_MAX_DEPTH)
+		return fail(s, s->at, "maximum parsing depth reached");
 	if (s->at >= s->size)
 		return fail_char(s, "a value");
 	bool escaped;
@@ -273,13 +292,13 @@ int scan_value(struct scanner *s, enum scan_type *type, size_t *start)
 		return string(s, &escaped);
 	case 't':
 		*type = SCAN_BOOL;
-		return literal(s, "true");
+		return literal(s, "true", 4);
 	case 'f':
 		*type = SCAN_BOOL;
-		return literal(s, "false");
+		return literal(s, "false", 5);
 	case 'n':
 		*type = SCAN_NULL;
-		return literal(s, "null");
+		return literal(s, "null", 4);
 	default:
 		if (s->buf[s->at] == '-' || is_digit(s))
 			return number(s, type);
