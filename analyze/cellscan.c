@@ -1,10 +1,12 @@
 /* One cell, stepped over (cellscan.h). A cell with the probes' summary is
- * about 3 KB of which load.c reads a third; jansson, which builds a tree
- * of everything it parses, is given only that third. Where a key appears
- * twice the last one counts, as in jansson's objects. */
+ * about 3 KB of which load.c reads a fifth; jansson, which builds a tree
+ * of everything it parses and spends its time by the byte, is given only
+ * those values. Where a key appears twice the last one counts, as in
+ * jansson's objects. */
 #include "cellscan.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +16,7 @@ const struct key_name timeline_keys[TIMELINE_KEYS] = {
 };
 enum { TL_SLOTS_BEFORE = 0, TL_SLOTS_TOTAL = 4, TL_RET = 5 };
 
-/* The cell's fields load.c's take_cell reads, copied as they are. */
-static const struct key_name cell_copied[] = {
+const struct key_name cell_fields[CELL_FIELDS] = {
 	KEY_NAME("id"),		   KEY_NAME("scenario"),	   KEY_NAME("profile"),
 	KEY_NAME("transport"),	   KEY_NAME("loop"),		   KEY_NAME("sender"),
 	KEY_NAME("pipe_size_requested"), KEY_NAME("pipe_size"),  KEY_NAME("payload"),
@@ -23,37 +24,39 @@ static const struct key_name cell_copied[] = {
 	KEY_NAME("pipe_nonblock"), KEY_NAME("src_nonblock"),	   KEY_NAME("dst_nonblock"),
 	KEY_NAME("outcome"),	   KEY_NAME("pipe_size_error"),	   KEY_NAME("runs"),
 	KEY_NAME("bytes_moved"),   KEY_NAME("elapsed_ms"),	   KEY_NAME("detected_after_ms"),
-	KEY_NAME("calls"),	   KEY_NAME("evidence"),
+	KEY_NAME("calls"),	   KEY_NAME("evidence"),	   KEY_NAME("per_call_bytes"),
+	KEY_NAME("kernel"),
 };
-/* ... and of its kernel summary. */
+enum { FIELD_PER_CALL = CELL_FIELDS - 2, FIELD_KERNEL = CELL_FIELDS - 1 };
+/* The kernel summary's members load.c reads. */
 static const struct key_name kernel_copied[] = {KEY_NAME("unreturned"), KEY_NAME("calls")};
 
-static int add(struct cell_scan *out, const char *text, size_t len)
+static int add(struct cell_scan *out, struct text_buf *buf, const char *text, size_t len)
 {
-	if (len > out->cap - out->len) {
-		size_t cap = out->cap ? out->cap : 4096;
-		while (len > cap - out->len)
+	if (len > buf->cap - buf->len) {
+		size_t cap = buf->cap ? buf->cap : 4096;
+		while (len > cap - buf->len)
 			cap *= 2;
-		char *grown = realloc(out->text, cap);
+		char *grown = realloc(buf->text, cap);
 		if (!grown) {
 			out->oom = true;
 			return -1;
 		}
-		out->text = grown;
-		out->cap = cap;
+		buf->text = grown;
+		buf->cap = cap;
 	}
-	memcpy(out->text + out->len, text, len);
-	out->len += len;
+	memcpy(buf->text + buf->len, text, len);
+	buf->len += len;
 	return 0;
 }
 
-/* buf[from..s->at) as one more member of the object being written. */
+/* buf[from..s->at) as one more member of the kernel object being written. */
 static int copy(struct scanner *s, struct cell_scan *out, bool *first, size_t from)
 {
-	if (!*first && add(out, ",", 1) < 0)
+	if (!*first && add(out, &out->kernel, ",", 1) < 0)
 		return -1;
 	*first = false;
-	return add(out, s->buf + from, s->at - from);
+	return add(out, &out->kernel, s->buf + from, s->at - from);
 }
 
 struct key {
@@ -98,8 +101,7 @@ static bool key_in(const struct key *key, const struct key_name *names, size_t n
 	return false;
 }
 
-static const struct key_name kernel_key = KEY_NAME("kernel"), per_call_key = KEY_NAME("per_call_bytes"),
-			     timeline_key = KEY_NAME("timeline"),
+static const struct key_name timeline_key = KEY_NAME("timeline"),
 			     read_bytes_key = KEY_NAME("read_bytes_per_call");
 
 /* An array of integers, at its '['. */
@@ -212,16 +214,14 @@ static int timeline(struct scanner *s, struct timeline_scan *tl)
 	}
 }
 
-/* The kernel summary, at its '{', written as "kernel":{...} with the
- * members load.c reads. */
-static int kernel(struct scanner *s, struct cell_scan *out, bool *first_member)
+/* The kernel summary, at its '{', written to out->kernel as an object of
+ * the members load.c reads. */
+static int kernel(struct scanner *s, struct cell_scan *out)
 {
 	out->timeline.scanned = false;
 	out->read_bytes_per_call.scanned = false;
-	if (!*first_member && add(out, ",", 1) < 0)
-		return -1;
-	*first_member = false;
-	if (add(out, "\"kernel\":{", 10) < 0)
+	out->kernel.len = 0;
+	if (add(out, &out->kernel, "{", 1) < 0)
 		return -1;
 	s->at++;
 	s->depth++;
@@ -264,16 +264,47 @@ static int kernel(struct scanner *s, struct cell_scan *out, bool *first_member)
 			return -1;
 	}
 	s->depth--;
-	return add(out, "}", 1);
+	return add(out, &out->kernel, "}", 1);
+}
+
+static int field_of(const struct key *key)
+{
+	for (int f = 0; f < CELL_FIELDS; f++)
+		if (key_is(key, &cell_fields[f]))
+			return f;
+	return -1;
+}
+
+/* The values array: each present field's value, in cell_fields order. */
+static int write_values(struct scanner *s, struct cell_scan *out)
+{
+	out->values.len = 0;
+	if (add(out, &out->values, "[", 1) < 0)
+		return -1;
+	bool first = true;
+	for (int f = 0; f < CELL_FIELDS; f++) {
+		if (!out->present[f])
+			continue;
+		if (!first && add(out, &out->values, ",", 1) < 0)
+			return -1;
+		first = false;
+		int rc = f == FIELD_KERNEL && out->kernel_reduced
+				 ? add(out, &out->values, out->kernel.text, out->kernel.len)
+				 : add(out, &out->values, s->buf + out->from[f], out->to[f] - out->from[f]);
+		if (rc < 0)
+			return -1;
+	}
+	return add(out, &out->values, "]", 1);
 }
 
 int cell_scan(struct scanner *s, struct cell_scan *out)
 {
-	out->len = 0;
 	out->oom = false;
 	out->per_call_bytes.scanned = false;
 	out->read_bytes_per_call.scanned = false;
 	out->timeline.scanned = false;
+	out->kernel_reduced = false;
+	memset(out->present, 0, sizeof out->present);
 	s->depth = 0;
 	size_t start;
 	if (scan_peek(s) != '{') {
@@ -282,55 +313,79 @@ int cell_scan(struct scanner *s, struct cell_scan *out)
 	}
 	out->is_object = true;
 	out->type = SCAN_OBJECT;
-	if (add(out, "{", 1) < 0)
-		return -1;
 	s->at++;
 	s->depth++;
-	bool first_copied = true;
 	for (bool first = true;; first = false) {
 		int more = scan_next(s, '}', first);
 		if (more < 0)
 			return -1;
 		if (more == 0)
 			break;
-		size_t from = s->at;
 		struct key key;
 		if (read_key(s, &key) < 0)
 			return -1;
+		int f = field_of(&key);
 		int c = scan_peek(s);
-		bool is_kernel = key_is(&key, &kernel_key);
-		bool is_per_call = key_is(&key, &per_call_key);
-		if (is_kernel && c == '{') {
-			if (kernel(s, out, &first_copied) < 0)
+		if (f == FIELD_KERNEL && c == '{') {
+			if (kernel(s, out) < 0)
 				return -1;
+			out->present[f] = out->kernel_reduced = true;
 			continue;
 		}
-		if (is_per_call && c == '[') {
+		if (f == FIELD_PER_CALL && c == '[') {
 			if (int_list(s, &out->per_call_bytes) < 0)
 				return -1;
+			out->present[f] = false;
 			continue;
 		}
 		enum scan_type type;
 		if (scan_value(s, &type, &start) < 0)
 			return -1;
-		if (is_kernel) {
+		if (f == FIELD_KERNEL) {
 			out->timeline.scanned = false;
 			out->read_bytes_per_call.scanned = false;
+			out->kernel_reduced = false;
 		}
-		if (is_per_call)
+		if (f == FIELD_PER_CALL)
 			out->per_call_bytes.scanned = false;
-		if ((is_kernel || is_per_call ||
-		     key_in(&key, cell_copied, sizeof cell_copied / sizeof cell_copied[0])) &&
-		    copy(s, out, &first_copied, from) < 0)
-			return -1;
+		/* The last of two keys counts, as in jansson's objects. */
+		if (f >= 0) {
+			out->present[f] = true;
+			out->from[f] = start;
+			out->to[f] = s->at;
+		}
 	}
 	s->depth--;
-	return add(out, "}", 1);
+	return write_values(s, out);
+}
+
+json_t *cell_scan_object(const struct cell_scan *out, json_error_t *error)
+{
+	json_t *values = json_loadb(out->values.text, out->values.len, 0, error);
+	json_t *cell = values ? json_object() : NULL;
+	if (!cell) {
+		if (values)
+			snprintf(error->text, sizeof error->text, "out of memory");
+		json_decref(values);
+		return NULL;
+	}
+	size_t next = 0;
+	for (size_t f = 0; f < CELL_FIELDS; f++)
+		if (out->present[f] &&
+		    json_object_set(cell, cell_fields[f].text, json_array_get(values, next++)) < 0) {
+			snprintf(error->text, sizeof error->text, "out of memory");
+			json_decref(values);
+			json_decref(cell);
+			return NULL;
+		}
+	json_decref(values);
+	return cell;
 }
 
 void cell_scan_free(struct cell_scan *out)
 {
-	free(out->text);
-	out->text = NULL;
-	out->len = out->cap = 0;
+	free(out->values.text);
+	free(out->kernel.text);
+	memset(&out->values, 0, sizeof out->values);
+	memset(&out->kernel, 0, sizeof out->kernel);
 }

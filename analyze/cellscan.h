@@ -1,11 +1,13 @@
 /* cellscan.c: one cell of a matrix.json, stepped over by the scanner. The
- * fields load.c reads are copied out as a smaller JSON object for jansson;
+ * values of the fields load.c reads are copied out for jansson;
  * the bulk of a cell (trace, kernel.timeline, the per-call byte lists,
  * fields analyze does not know) is only checked, and what load.c needs of
  * it (counts, the first wrongly typed element, the mid-call clue) is kept
  * here. */
 #ifndef SPLICELAB_ANALYZE_CELLSCAN_H
 #define SPLICELAB_ANALYZE_CELLSCAN_H
+
+#include <jansson.h>
 
 #include "scan.h"
 
@@ -41,21 +43,44 @@ struct timeline_scan {
 	bool midcall; /* an entry entered with free slots that never returned */
 };
 
+/* A growing text (the copies given to jansson). */
+struct text_buf {
+	char *text;
+	size_t len, cap;
+};
+
+/* The cell's fields take_cell reads, in the order their values are
+ * written; per_call_bytes and kernel are written only when they are not
+ * of the type stepped over (for load.c to refuse) or, for kernel, as the
+ * members load.c reads. */
+#define CELL_FIELDS 25
+extern const struct key_name cell_fields[CELL_FIELDS];
+
 struct cell_scan {
 	bool is_object; /* else type is what the cell is */
 	enum scan_type type;
 	bool oom;
 	struct int_list per_call_bytes, read_bytes_per_call;
 	struct timeline_scan timeline;
-	/* The fields load.c reads, as one JSON object. */
-	char *text;
-	size_t len, cap;
+	/* The values of the present fields, in cell_fields order, as one JSON
+	 * array (no keys: jansson's time goes by the byte, and keys were a
+	 * third of these). */
+	bool present[CELL_FIELDS];
+	struct text_buf values;
+	/* Where each present field's value is in the file, or (the kernel's
+	 * members load.c reads) in kernel. */
+	size_t from[CELL_FIELDS], to[CELL_FIELDS];
+	bool kernel_reduced;
+	struct text_buf kernel;
 };
 
-/* Steps over the cell at s->at, filling out (its text buffer reused from
- * call to call; free it with cell_scan_free). Returns 0, or -1 on a syntax
+/* Steps over the cell at s->at, filling out (its buffers reused from call
+ * to call; free them with cell_scan_free). Returns 0, or -1 on a syntax
  * error (s->failed) or when out of memory (out->oom). */
 int cell_scan(struct scanner *s, struct cell_scan *out);
+/* The fields read as an object (a new reference), parsed by jansson; NULL
+ * with error set when out of memory. */
+json_t *cell_scan_object(const struct cell_scan *out, json_error_t *error);
 void cell_scan_free(struct cell_scan *out);
 
 #endif

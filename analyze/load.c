@@ -562,9 +562,9 @@ static json_t *scan_cell(struct ctx *ctx, size_t *at, const char *where)
 		bad(ctx, "%s: expected an object, got %s", where, scan_type_name(cell_text.type));
 		return NULL;
 	}
-	/* The scanner checked this text, so only memory can make this fail. */
+	/* The scanner checked these values, so only memory can make this fail. */
 	json_error_t error;
-	json_t *cell = json_loadb(cell_text.text, cell_text.len, 0, &error);
+	json_t *cell = cell_scan_object(&cell_text, &error);
 	if (!cell)
 		bad(ctx, "%s: %s", where, error.text);
 	return cell;

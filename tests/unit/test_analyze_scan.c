@@ -161,7 +161,8 @@ static void test_cell_facts(void **state)
 	assert_int_equal(out.timeline.bad_entry, -1);
 	assert_true(out.timeline.midcall);
 	/* What load.c reads, and nothing of what it does not. */
-	json_t *copy = json_loadb(out.text, out.len, 0, NULL);
+	json_error_t error;
+	json_t *copy = cell_scan_object(&out, &error);
 	assert_non_null(copy);
 	assert_string_equal(json_string_value(json_object_get(copy, "id")), "drain,tcp4,pipe=4K");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(copy, "evidence"),
@@ -192,7 +193,7 @@ static void test_cell_facts(void **state)
 	assert_string_equal(timeline_keys[out.timeline.bad_key].text, "slots_total");
 	assert_false(out.timeline.midcall);
 	assert_false(out.read_bytes_per_call.scanned);
-	copy = json_loadb(out.text, out.len, 0, NULL);
+	copy = cell_scan_object(&out, &error);
 	assert_non_null(copy);
 	assert_true(json_is_object(json_object_get(json_object_get(copy, "kernel"),
 						   "read_bytes_per_call")));
