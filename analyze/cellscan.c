@@ -108,14 +108,9 @@ static const struct key_name timeline_key = KEY_NAME("timeline"),
 static int int_list(struct scanner *s, struct int_list *list)
 {
 	*list = (struct int_list){.scanned = true, .bad_index = -1};
-	s->at++;
-	s->depth++;
-	for (bool first = true;; first = false) {
-		int more = scan_next(s, ']', first);
-		if (more <= 0) {
-			s->depth--;
-			return more;
-		}
+	scan_enter(s);
+	int more;
+	for (bool first = true; (more = scan_next(s, ']', &first)) > 0;) {
 		enum scan_type type;
 		size_t start;
 		if (scan_value(s, &type, &start) < 0)
@@ -126,6 +121,7 @@ static int int_list(struct scanner *s, struct int_list *list)
 		}
 		list->count++;
 	}
+	return more;
 }
 
 static long long integer_at(const struct scanner *s, size_t from, size_t to)
@@ -146,14 +142,9 @@ static int timeline_entry(struct scanner *s, struct timeline_scan *tl, size_t in
 		enum scan_type type;
 		size_t from, to;
 	} keys[TIMELINE_KEYS] = {{0}};
-	s->at++;
-	s->depth++;
-	for (bool first = true;; first = false) {
-		int more = scan_next(s, '}', first);
-		if (more < 0)
-			return -1;
-		if (more == 0)
-			break;
+	scan_enter(s);
+	int more;
+	for (bool first = true; (more = scan_next(s, '}', &first)) > 0;) {
 		struct key key;
 		enum scan_type type;
 		size_t start;
@@ -168,7 +159,8 @@ static int timeline_entry(struct scanner *s, struct timeline_scan *tl, size_t in
 			}
 		}
 	}
-	s->depth--;
+	if (more < 0)
+		return -1;
 	for (size_t k = 0; k < TIMELINE_KEYS && tl->bad_entry < 0; k++) {
 		if (keys[k].seen && keys[k].type != SCAN_INTEGER && keys[k].type != SCAN_NULL) {
 			tl->bad_entry = (long)index;
@@ -189,14 +181,9 @@ static int timeline_entry(struct scanner *s, struct timeline_scan *tl, size_t in
 static int timeline(struct scanner *s, struct timeline_scan *tl)
 {
 	*tl = (struct timeline_scan){.scanned = true, .not_object = -1, .bad_entry = -1};
-	s->at++;
-	s->depth++;
-	for (bool first = true;; first = false) {
-		int more = scan_next(s, ']', first);
-		if (more <= 0) {
-			s->depth--;
-			return more;
-		}
+	scan_enter(s);
+	int more;
+	for (bool first = true; (more = scan_next(s, ']', &first)) > 0;) {
 		if (scan_peek(s) == '{') {
 			if (timeline_entry(s, tl, tl->count) < 0)
 				return -1;
@@ -212,6 +199,7 @@ static int timeline(struct scanner *s, struct timeline_scan *tl)
 		}
 		tl->count++;
 	}
+	return more;
 }
 
 /* The kernel summary, at its '{', written to out->kernel as an object of
@@ -223,15 +211,10 @@ static int kernel(struct scanner *s, struct cell_scan *out)
 	out->kernel.len = 0;
 	if (add(out, &out->kernel, "{", 1) < 0)
 		return -1;
-	s->at++;
-	s->depth++;
+	scan_enter(s);
 	bool first_copied = true;
-	for (bool first = true;; first = false) {
-		int more = scan_next(s, '}', first);
-		if (more < 0)
-			return -1;
-		if (more == 0)
-			break;
+	int more;
+	for (bool first = true; (more = scan_next(s, '}', &first)) > 0;) {
 		size_t from = s->at;
 		struct key key;
 		if (read_key(s, &key) < 0)
@@ -263,7 +246,8 @@ static int kernel(struct scanner *s, struct cell_scan *out)
 		    copy(s, out, &first_copied, from) < 0)
 			return -1;
 	}
-	s->depth--;
+	if (more < 0)
+		return -1;
 	return add(out, &out->kernel, "}", 1);
 }
 
@@ -313,14 +297,9 @@ int cell_scan(struct scanner *s, struct cell_scan *out)
 	}
 	out->is_object = true;
 	out->type = SCAN_OBJECT;
-	s->at++;
-	s->depth++;
-	for (bool first = true;; first = false) {
-		int more = scan_next(s, '}', first);
-		if (more < 0)
-			return -1;
-		if (more == 0)
-			break;
+	scan_enter(s);
+	int more;
+	for (bool first = true; (more = scan_next(s, '}', &first)) > 0;) {
 		struct key key;
 		if (read_key(s, &key) < 0)
 			return -1;
@@ -355,7 +334,8 @@ int cell_scan(struct scanner *s, struct cell_scan *out)
 			out->to[f] = s->at;
 		}
 	}
-	s->depth--;
+	if (more < 0)
+		return -1;
 	return write_values(s, out);
 }
 

@@ -216,16 +216,25 @@ int scan_punct(struct scanner *s, char c)
 	return fail_char(s, want);
 }
 
-int scan_next(struct scanner *s, char close, bool first)
+void scan_enter(struct scanner *s)
 {
+	s->at++;
+	s->depth++;
+}
+
+int scan_next(struct scanner *s, char close, bool *first)
+{
+	bool was_first = *first;
+	*first = false;
 	if (s->failed)
 		return -1;
 	blanks(s);
 	if (s->at < s->size && s->buf[s->at] == close) {
 		s->at++;
+		s->depth--;
 		return 0;
 	}
-	if (first)
+	if (was_first)
 		return 1;
 	if (s->at < s->size && s->buf[s->at] == ',') {
 		s->at++;
@@ -251,22 +260,18 @@ int scan_key(struct scanner *s, size_t *from, size_t *to, bool *escaped)
 
 static int container(struct scanner *s, char close)
 {
-	s->depth++;
-	s->at++;
+	scan_enter(s);
 	enum scan_type type;
 	size_t start, from, to;
 	bool escaped;
-	for (bool first = true;; first = false) {
-		int more = scan_next(s, close, first);
-		if (more <= 0) {
-			s->depth--;
-			return more;
-		}
+	int more;
+	for (bool first = true; (more = scan_next(s, close, &first)) > 0;) {
 		if (close == '}' && scan_key(s, &from, &to, &escaped) < 0)
 			return -1;
 		if (scan_value(s, &type, &start) < 0)
 			return -1;
 	}
+	return more;
 }
 
 int scan_value(struct scanner *s, enum scan_type *type, size_t *start)

@@ -39,10 +39,13 @@ int scan_value(struct scanner *s, enum scan_type *type, size_t *start);
 int scan_peek(struct scanner *s);
 /* Expects c (after blanks) and steps over it; -1 (failed set) otherwise. */
 int scan_punct(struct scanner *s, char c);
-/* Inside an array or object just opened: 1 when another element follows
- * (its comma consumed), 0 at the closing bracket (consumed), -1 on error.
- * first is true for the call right after the opening bracket. */
-int scan_next(struct scanner *s, char close, bool first);
+/* Steps into the array or object whose bracket is at s->at. */
+void scan_enter(struct scanner *s);
+/* Inside an array or object just entered: 1 when another element follows
+ * (its comma consumed), 0 at the closing bracket (consumed: the container
+ * is left), -1 on error. *first is true for the call right after the
+ * opening bracket; the call makes it false. */
+int scan_next(struct scanner *s, char close, bool *first);
 /* Reads an object key and its colon: the key's text between the quotes
  * is buf[*from .. *to) when it holds no escape (escaped says otherwise). */
 int scan_key(struct scanner *s, size_t *from, size_t *to, bool *escaped);
