@@ -156,6 +156,7 @@ static int timeline_entry(struct scanner *s, struct timeline_scan *tl, size_t in
 				keys[k].type = type;
 				keys[k].from = start;
 				keys[k].to = s->at;
+				break;
 			}
 		}
 	}
