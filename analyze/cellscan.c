@@ -27,9 +27,12 @@ const struct key_name cell_fields[CELL_FIELDS] = {
 	KEY_NAME("calls"),	   KEY_NAME("evidence"),	   KEY_NAME("per_call_bytes"),
 	KEY_NAME("kernel"),
 };
-enum { FIELD_PER_CALL = CELL_FIELDS - 2, FIELD_KERNEL = CELL_FIELDS - 1 };
-/* The kernel summary's members load.c reads. */
-static const struct key_name kernel_copied[] = {KEY_NAME("unreturned"), KEY_NAME("calls")};
+/* The kernel summary's members load.c reads ... */
+static const struct key_name kernel_copied[] = {KEY_NAME("unreturned")};
+/* ... and those of the objects of which it reads a few. */
+static const struct key_name runs_read[] = {KEY_NAME("consistent")};
+static const struct key_name calls_read[] = {KEY_NAME("splice"), KEY_NAME("eagain")};
+static const struct key_name kernel_calls_read[] = {KEY_NAME("splice_to_pipe")};
 
 static int add(struct cell_scan *out, struct text_buf *buf, const char *text, size_t len)
 {
@@ -50,13 +53,14 @@ static int add(struct cell_scan *out, struct text_buf *buf, const char *text, si
 	return 0;
 }
 
-/* buf[from..s->at) as one more member of the kernel object being written. */
-static int copy(struct scanner *s, struct cell_scan *out, bool *first, size_t from)
+/* buf[from..s->at) as one more member of the object being written. */
+static int copy(struct scanner *s, struct cell_scan *out, struct text_buf *buf, bool *first,
+		size_t from)
 {
-	if (!*first && add(out, &out->kernel, ",", 1) < 0)
+	if (!*first && add(out, buf, ",", 1) < 0)
 		return -1;
 	*first = false;
-	return add(out, &out->kernel, s->buf + from, s->at - from);
+	return add(out, buf, s->buf + from, s->at - from);
 }
 
 struct key {
@@ -102,7 +106,8 @@ static bool key_in(const struct key *key, const struct key_name *names, size_t n
 }
 
 static const struct key_name timeline_key = KEY_NAME("timeline"),
-			     read_bytes_key = KEY_NAME("read_bytes_per_call");
+			     read_bytes_key = KEY_NAME("read_bytes_per_call"),
+			     calls_key = KEY_NAME("calls");
 
 /* An array of integers, at its '['. */
 static int int_list(struct scanner *s, struct int_list *list)
@@ -203,16 +208,53 @@ static int timeline(struct scanner *s, struct timeline_scan *tl)
 	return more;
 }
 
-/* The kernel summary, at its '{', written to out->kernel as an object of
- * the members load.c reads. */
-static int kernel(struct scanner *s, struct cell_scan *out)
+/* An object being written to buf as the one at s->at is stepped into ... */
+static int begin_object(struct scanner *s, struct cell_scan *out, struct text_buf *buf)
 {
-	out->timeline.scanned = false;
-	out->read_bytes_per_call.scanned = false;
-	out->kernel.len = 0;
-	if (add(out, &out->kernel, "{", 1) < 0)
+	if (add(out, buf, "{", 1) < 0)
 		return -1;
 	scan_enter(s);
+	return 0;
+}
+
+/* ... and closed when the loop over its members ended well (more is 0). */
+static int end_object(struct cell_scan *out, struct text_buf *buf, int more)
+{
+	return more < 0 ? -1 : add(out, buf, "}", 1);
+}
+
+/* The object at s->at ('{'), appended to buf with only the members named
+ * (what load.c does not read of it is only checked). */
+static int subset(struct scanner *s, struct cell_scan *out, struct text_buf *buf,
+		  const struct key_name *names, size_t n)
+{
+	if (begin_object(s, out, buf) < 0)
+		return -1;
+	bool first_copied = true;
+	int more;
+	for (bool first = true; (more = scan_next(s, '}', &first)) > 0;) {
+		size_t from = s->at;
+		struct key key;
+		enum scan_type type;
+		size_t start;
+		if (read_key(s, &key) < 0 || scan_value(s, &type, &start) < 0)
+			return -1;
+		if (key_in(&key, names, n) && copy(s, out, buf, &first_copied, from) < 0)
+			return -1;
+	}
+	return end_object(out, buf, more);
+}
+
+/* The kernel summary, at its '{', written to its reduced_text as an object
+ * of the members load.c reads. */
+static int kernel(struct scanner *s, struct cell_scan *out)
+{
+	struct text_buf *buf = &out->reduced_text[CELL_KERNEL];
+	out->timeline.scanned = false;
+	out->read_bytes_per_call.scanned = false;
+	buf->len = 0;
+	if (begin_object(s, out, buf) < 0)
+		return -1;
 	bool first_copied = true;
 	int more;
 	for (bool first = true; (more = scan_next(s, '}', &first)) > 0;) {
@@ -233,6 +275,14 @@ static int kernel(struct scanner *s, struct cell_scan *out)
 				return -1;
 			continue;
 		}
+		if (key_is(&key, &calls_key) && c == '{') {
+			/* "calls": as it is, then the object's one member read. */
+			if (copy(s, out, buf, &first_copied, from) < 0 ||
+			    subset(s, out, buf, kernel_calls_read,
+				   sizeof kernel_calls_read / sizeof kernel_calls_read[0]) < 0)
+				return -1;
+			continue;
+		}
 		enum scan_type type;
 		size_t start;
 		if (scan_value(s, &type, &start) < 0)
@@ -242,14 +292,12 @@ static int kernel(struct scanner *s, struct cell_scan *out)
 			out->timeline.scanned = false;
 		if (is_read_bytes)
 			out->read_bytes_per_call.scanned = false;
-		if ((is_timeline || is_read_bytes ||
+		if ((is_timeline || is_read_bytes || key_is(&key, &calls_key) ||
 		     key_in(&key, kernel_copied, sizeof kernel_copied / sizeof kernel_copied[0])) &&
-		    copy(s, out, &first_copied, from) < 0)
+		    copy(s, out, buf, &first_copied, from) < 0)
 			return -1;
 	}
-	if (more < 0)
-		return -1;
-	return add(out, &out->kernel, "}", 1);
+	return end_object(out, buf, more);
 }
 
 static int field_of(const struct key *key)
@@ -273,8 +321,9 @@ static int write_values(struct scanner *s, struct cell_scan *out)
 		if (!first && add(out, &out->values, ",", 1) < 0)
 			return -1;
 		first = false;
-		int rc = f == FIELD_KERNEL && out->kernel_reduced
-				 ? add(out, &out->values, out->kernel.text, out->kernel.len)
+		const struct text_buf *reduced = &out->reduced_text[f];
+		int rc = out->reduced[f]
+				 ? add(out, &out->values, reduced->text, reduced->len)
 				 : add(out, &out->values, s->buf + out->from[f], out->to[f] - out->from[f]);
 		if (rc < 0)
 			return -1;
@@ -288,8 +337,8 @@ int cell_scan(struct scanner *s, struct cell_scan *out)
 	out->per_call_bytes.scanned = false;
 	out->read_bytes_per_call.scanned = false;
 	out->timeline.scanned = false;
-	out->kernel_reduced = false;
 	memset(out->present, 0, sizeof out->present);
+	memset(out->reduced, 0, sizeof out->reduced);
 	s->depth = 0;
 	size_t start;
 	if (scan_peek(s) != '{') {
@@ -306,13 +355,25 @@ int cell_scan(struct scanner *s, struct cell_scan *out)
 			return -1;
 		int f = field_of(&key);
 		int c = scan_peek(s);
-		if (f == FIELD_KERNEL && c == '{') {
+		if (f == CELL_KERNEL && c == '{') {
 			if (kernel(s, out) < 0)
 				return -1;
-			out->present[f] = out->kernel_reduced = true;
+			out->present[f] = out->reduced[f] = true;
 			continue;
 		}
-		if (f == FIELD_PER_CALL && c == '[') {
+		if ((f == CELL_RUNS || f == CELL_CALLS) && c == '{') {
+			out->reduced_text[f].len = 0;
+			int rc = f == CELL_RUNS
+					 ? subset(s, out, &out->reduced_text[f], runs_read,
+						  sizeof runs_read / sizeof runs_read[0])
+					 : subset(s, out, &out->reduced_text[f], calls_read,
+						  sizeof calls_read / sizeof calls_read[0]);
+			if (rc < 0)
+				return -1;
+			out->present[f] = out->reduced[f] = true;
+			continue;
+		}
+		if (f == CELL_PER_CALL && c == '[') {
 			if (int_list(s, &out->per_call_bytes) < 0)
 				return -1;
 			out->present[f] = false;
@@ -321,16 +382,16 @@ int cell_scan(struct scanner *s, struct cell_scan *out)
 		enum scan_type type;
 		if (scan_value(s, &type, &start) < 0)
 			return -1;
-		if (f == FIELD_KERNEL) {
+		if (f == CELL_KERNEL) {
 			out->timeline.scanned = false;
 			out->read_bytes_per_call.scanned = false;
-			out->kernel_reduced = false;
 		}
-		if (f == FIELD_PER_CALL)
+		if (f == CELL_PER_CALL)
 			out->per_call_bytes.scanned = false;
 		/* The last of two keys counts, as in jansson's objects. */
 		if (f >= 0) {
 			out->present[f] = true;
+			out->reduced[f] = false;
 			out->from[f] = start;
 			out->to[f] = s->at;
 		}
@@ -366,7 +427,9 @@ json_t *cell_scan_object(const struct cell_scan *out, json_error_t *error)
 void cell_scan_free(struct cell_scan *out)
 {
 	free(out->values.text);
-	free(out->kernel.text);
 	memset(&out->values, 0, sizeof out->values);
-	memset(&out->kernel, 0, sizeof out->kernel);
+	for (size_t f = 0; f < CELL_FIELDS; f++) {
+		free(out->reduced_text[f].text);
+		memset(&out->reduced_text[f], 0, sizeof out->reduced_text[f]);
+	}
 }

@@ -55,6 +55,9 @@ struct text_buf {
  * members load.c reads. */
 #define CELL_FIELDS 25
 extern const struct key_name cell_fields[CELL_FIELDS];
+/* The fields cellscan.c treats apart, by their index in cell_fields
+ * (test_analyze_scan.c checks the names). */
+enum { CELL_RUNS = 17, CELL_CALLS = 21, CELL_PER_CALL = 23, CELL_KERNEL = 24 };
 
 struct cell_scan {
 	bool is_object; /* else type is what the cell is */
@@ -67,11 +70,12 @@ struct cell_scan {
 	 * third of these). */
 	bool present[CELL_FIELDS];
 	struct text_buf values;
-	/* Where each present field's value is in the file, or (the kernel's
-	 * members load.c reads) in kernel. */
+	/* Where each present field's value is in the file or, for an object
+	 * of which load.c reads a few members (kernel, runs, calls), those
+	 * members as an object in reduced_text. */
 	size_t from[CELL_FIELDS], to[CELL_FIELDS];
-	bool kernel_reduced;
-	struct text_buf kernel;
+	bool reduced[CELL_FIELDS];
+	struct text_buf reduced_text[CELL_FIELDS];
 };
 
 /* Steps over the cell at s->at, filling out (its buffers reused from call

@@ -99,7 +99,8 @@ static const char sample[] =
 	"false,\"elapsed_ms\":89.5,\"detected_after_ms\":null,\"calls\":{\"splice\":3},"
 	"\"per_call_bytes\":[4096,-1,0],\"trace\":{\"first\":[{\"op\":\"drain\",\"errno\":null,"
 	"\"t_us\":5690}],\"last\":[]},\"evidence\":{\"note\":\"every byte \\\"arrived\\\"\"},"
-	"\"kernel\":{\"events\":14,\"calls\":{\"splice_to_pipe\":1},\"unreturned\":[],"
+	"\"kernel\":{\"events\":14,\"calls\":{\"splice_to_pipe\":1,\"wait_for_space\":2},"
+	"\"unreturned\":[],"
 	"\"slept_ns\":{\"wait_for_space\":1005570},\"read_bytes_per_call\":[4096,0],"
 	"\"timeline\":[{\"slots_before\":0,\"slots_after\":1,\"bytes_before\":0,\"bytes_after\":"
 	"4096,\"slots_total\":1,\"pages\":1,\"ret\":4096},{\"slots_before\":1,\"ret\":null,"
@@ -147,6 +148,10 @@ static void test_mutations(void **state)
 static void test_cell_facts(void **state)
 {
 	(void)state;
+	assert_string_equal(cell_fields[CELL_RUNS].text, "runs");
+	assert_string_equal(cell_fields[CELL_CALLS].text, "calls");
+	assert_string_equal(cell_fields[CELL_PER_CALL].text, "per_call_bytes");
+	assert_string_equal(cell_fields[CELL_KERNEL].text, "kernel");
 	struct cell_scan out = {0};
 	struct scanner s = {.buf = sample, .size = sizeof sample - 1};
 	assert_int_equal(cell_scan(&s, &out), 0);
@@ -175,6 +180,11 @@ static void test_cell_facts(void **state)
 	assert_non_null(json_object_get(kernel, "unreturned"));
 	assert_null(json_object_get(kernel, "timeline"));
 	assert_null(json_object_get(kernel, "slept_ns"));
+	/* Of kernel.calls, only the member load.c reads. */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(kernel, "calls"),
+							    "splice_to_pipe")),
+			 1);
+	assert_int_equal(json_object_size(json_object_get(kernel, "calls")), 1);
 	json_decref(copy);
 
 	/* Wrong types are found where load.c would look; an escaped key is
