@@ -1,7 +1,8 @@
 /* Reading a matrix.json: the top-level object is walked here and each of its
- * values, each cell included, is parsed by jansson on its own, so memory
- * holds one cell's tree at a time and the file's text (which the reports
- * parse again for the few cells they detail). Every field the reports use
+ * values is parsed by jansson on its own; each cell is stepped over by
+ * cellscan.c, which checks all of it and gives jansson only the fields
+ * read here, so memory holds one small tree at a time and the file's text
+ * (which the reports parse again for the few cells they detail). Every field the reports use
  * is checked against docs/schema.md; the first problem becomes one line
  * naming the file and the JSON path. */
 #include "analyze.h"
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cellscan.h"
 #include "idmap.h"
 
 /* jansson allocates every value, key and buffer of a cell separately; a
@@ -298,15 +300,23 @@ static unsigned int thread_clues(struct ctx *ctx, const json_t *evidence, const 
 	return clues;
 }
 
-static const char *const timeline_keys[] = {"slots_before", "slots_after", "bytes_before",
-					    "bytes_after",  "slots_total", "ret"};
+/* An integer list cellscan.c stepped over: its first wrongly typed
+ * element is refused as array_of would. */
+static void int_list_check(struct ctx *ctx, const struct int_list *list, const char *path,
+			   const char *key)
+{
+	if (list->bad_index >= 0)
+		bad(ctx, "%s.%s[%ld]: expected %s, got %s", path, key, list->bad_index,
+		    want_text(W_INT), scan_type_name(list->bad_type));
+}
 
-static unsigned int kernel_clues(struct ctx *ctx, const json_t *cell, const char *path)
+static unsigned int kernel_clues(struct ctx *ctx, const json_t *cell, const char *path,
+				 const struct cell_scan *scan)
 {
 	const json_t *kernel = field(ctx, cell, path, "kernel", W_OBJ, false);
 	if (!kernel)
 		return 0;
-	char here[96], item_path[128];
+	char here[96];
 	snprintf(here, sizeof here, "%s.kernel", path);
 	unsigned int clues = CLUE_PROBES;
 	const json_t *unreturned = array_of(ctx, kernel, here, "unreturned", W_STR, W_ARR, false);
@@ -324,28 +334,36 @@ static unsigned int kernel_clues(struct ctx *ctx, const json_t *cell, const char
 	/* Asleep in a pipe wait inside splice_to_pipe, not via wait_for_space. */
 	if (in_splice_to_pipe && in_wait && !(clues & CLUE_PROBE_ENTRY))
 		clues |= CLUE_PROBE_MIDCALL;
-	const json_t *timeline = array_of(ctx, kernel, here, "timeline", W_OBJ, W_ARR, false);
-	json_array_foreach(timeline, i, item)
-	{
-		snprintf(item_path, sizeof item_path, "%s.timeline[%zu]", here, i);
-		for (size_t k = 0; k < sizeof timeline_keys / sizeof timeline_keys[0]; k++)
-			field(ctx, item, item_path, timeline_keys[k], W_INT | W_NULL, false);
-		const json_t *ret = json_object_get(item, "ret");
-		const json_t *before = json_object_get(item, "slots_before");
-		const json_t *total = json_object_get(item, "slots_total");
+	/* The timeline was checked entry by entry while stepped over; when it
+	 * is not an array it is in the copied text and refused from there. */
+	const struct timeline_scan *tl = &scan->timeline;
+	size_t entries = 0;
+	if (!tl->scanned) {
+		array_of(ctx, kernel, here, "timeline", W_OBJ, W_ARR, false);
+	} else if (tl->not_object >= 0) {
+		bad(ctx, "%s.timeline[%ld]: expected %s, got %s", here, tl->not_object,
+		    want_text(W_OBJ), scan_type_name(tl->not_object_type));
+	} else if (tl->bad_entry >= 0) {
+		bad(ctx, "%s.timeline[%ld].%s: expected %s, got %s", here, tl->bad_entry,
+		    timeline_keys[tl->bad_key].text, want_text(W_INT | W_NULL),
+		    scan_type_name(tl->bad_type));
+	} else {
+		entries = tl->count;
 		/* Entered with room in the pipe and never returned: it slept inside. */
-		if (json_is_null(ret) && json_is_integer(before) && json_is_integer(total) &&
-		    json_integer_value(before) < json_integer_value(total))
+		if (tl->midcall)
 			clues |= CLUE_PROBE_MIDCALL;
 	}
-	if (json_array_size(timeline) > 0)
+	if (entries > 0)
 		clues |= CLUE_TIMELINE;
 	const json_t *calls = field(ctx, kernel, here, "calls", W_OBJ, false);
 	const json_t *counted = json_object_get(calls, "splice_to_pipe");
 	if ((clues & CLUE_TIMELINE) && json_is_integer(counted) &&
-	    json_integer_value(counted) > (json_int_t)json_array_size(timeline))
+	    json_integer_value(counted) > (json_int_t)entries)
 		clues |= CLUE_TIMELINE_CUT;
-	array_of(ctx, kernel, here, "read_bytes_per_call", W_INT, W_ARR, false);
+	if (scan->read_bytes_per_call.scanned)
+		int_list_check(ctx, &scan->read_bytes_per_call, here, "read_bytes_per_call");
+	else
+		array_of(ctx, kernel, here, "read_bytes_per_call", W_INT, W_ARR, false);
 	return clues;
 }
 
@@ -371,14 +389,11 @@ static unsigned int flag_bits(struct ctx *ctx, const json_t *cell, const char *p
 }
 
 /* One cell of the file: checked, and the part the tables use copied out. */
-static void take_cell(struct ctx *ctx, const json_t *cell, size_t index, struct acell *out)
+static void take_cell(struct ctx *ctx, const json_t *cell, size_t index,
+		      const struct cell_scan *scan, struct acell *out)
 {
 	char path[48];
 	snprintf(path, sizeof path, "$.cells[%zu]", index);
-	if (!json_is_object(cell)) {
-		bad(ctx, "%s: expected an object, got %s", path, type_name(cell));
-		return;
-	}
 	const char *id = str_field(ctx, cell, path, "id");
 	if (id && !id_allowed(id)) {
 		char shown[300];
@@ -422,8 +437,13 @@ static void take_cell(struct ctx *ctx, const json_t *cell, size_t index, struct 
 		out->splice_calls = count_field(ctx, calls, here, "splice");
 		out->eagain = count_field(ctx, calls, here, "eagain");
 	}
-	out->ncalls = (long long)json_array_size(
-		array_of(ctx, cell, path, "per_call_bytes", W_INT, W_ARR, true));
+	if (scan->per_call_bytes.scanned) {
+		int_list_check(ctx, &scan->per_call_bytes, path, "per_call_bytes");
+		out->ncalls = (long long)scan->per_call_bytes.count;
+	} else {
+		out->ncalls = (long long)json_array_size(
+			array_of(ctx, cell, path, "per_call_bytes", W_INT, W_ARR, true));
+	}
 	const json_t *evidence = field(ctx, cell, path, "evidence", W_OBJ, true);
 	if (evidence) {
 		char here[64];
@@ -433,7 +453,7 @@ static void take_cell(struct ctx *ctx, const json_t *cell, size_t index, struct 
 		field(ctx, evidence, here, "pipe_bytes", W_INT, false);
 		out->clues = thread_clues(ctx, evidence, path);
 	}
-	out->clues |= kernel_clues(ctx, cell, path);
+	out->clues |= kernel_clues(ctx, cell, path, scan);
 	if (ctx->bad)
 		return;
 	out->id = dup_or_oom(ctx, id);
@@ -523,6 +543,33 @@ static int add_cell(struct ctx *ctx, size_t *cap)
 	return 0;
 }
 
+/* Each loading thread's copy of the part of a cell take_cell reads. */
+static __thread struct cell_scan cell_text;
+
+/* The cell at *at, stepped over; what take_cell reads, parsed by jansson. */
+static json_t *scan_cell(struct ctx *ctx, size_t *at, const char *where)
+{
+	struct scanner s = {.buf = ctx->run->buf, .size = ctx->run->size, .at = *at};
+	if (cell_scan(&s, &cell_text) < 0) {
+		if (cell_text.oom)
+			bad(ctx, "out of memory");
+		else
+			bad_json(ctx, s.err_at, where, s.err);
+		return NULL;
+	}
+	*at = s.at;
+	if (!cell_text.is_object) {
+		bad(ctx, "%s: expected an object, got %s", where, scan_type_name(cell_text.type));
+		return NULL;
+	}
+	/* The scanner checked these values, so only memory can make this fail. */
+	json_error_t error;
+	json_t *cell = cell_scan_object(&cell_text, &error);
+	if (!cell)
+		bad(ctx, "%s: %s", where, error.text);
+	return cell;
+}
+
 static void walk_cells(struct ctx *ctx, size_t *at, struct idmap *ids)
 {
 	struct run *run = ctx->run;
@@ -551,11 +598,11 @@ static void walk_cells(struct ctx *ctx, size_t *at, struct idmap *ids)
 		if (add_cell(ctx, &cap) < 0)
 			return;
 		arena_start();
-		json_t *cell = parse_value(ctx, at, where);
 		struct acell *out = &run->cells[run->ncells];
 		memset(out, 0, sizeof *out);
+		json_t *cell = scan_cell(ctx, at, where);
 		if (cell)
-			take_cell(ctx, cell, run->ncells, out);
+			take_cell(ctx, cell, run->ncells, &cell_text, out);
 		json_decref(cell);
 		arena_stop();
 		if (ctx->bad)
@@ -862,6 +909,7 @@ static void *load_thread(void *arg)
 	job->rc = run_load(job->run, job->path);
 	free(arena.base);
 	arena.base = NULL;
+	cell_scan_free(&cell_text);
 	return NULL;
 }
 

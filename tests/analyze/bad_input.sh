@@ -49,6 +49,17 @@ jq '.env.probes = "none"' "$good" >"$bad/env.json"
 case_of env '\$\.env\.probes: expected an object, got a string'
 jq '.cells[1].kernel = {timeline: [{slots_before: "x"}]}' "$good" >"$bad/kernel.json"
 case_of kernel '\$\.cells\[1\]\.kernel\.timeline\[0\]\.slots_before: expected an integer or null'
+# The parts of a cell load steps over without jansson (trace, the
+# timeline, fields it does not read) are still checked as JSON.
+jq -c . "$good" | sed 's/"trace":{"first":\[/"trace":{"first":[,/' >"$bad/skipped.json"
+case_of skipped '\$\.cells\[0\]: invalid JSON at line 1 column [0-9]+'
+jq -c '.cells[2].trace = {"first": ["BAD"]}' "$good" | sed 's/"BAD"/"\xff"/' >"$bad/utf8.json"
+case_of utf8 '\$\.cells\[2\]: invalid JSON at line 1 column [0-9]+: unable to decode byte 0xff'
+jq -c '.cells[1].kernel = {timeline: [{slots_before: 1}]}' "$good" |
+  sed 's/"slots_before":1/"slots_before":123456789012345678901234/' >"$bad/bigint.json"
+case_of bigint '\$\.cells\[1\]: invalid JSON at line 1 column [0-9]+: too big integer'
+jq -c '.cells[1].unknown_field = {"deep": [1]}' "$good" | sed 's/"deep":\[1\]/"deep":[1}/' >"$bad/unknown.json"
+case_of unknown '\$\.cells\[1\]: invalid JSON at line 1 column [0-9]+'
 printf '[1, 2]\n' >"$bad/array.json"
 case_of array '\$: expected an object, got an array'
 
