@@ -184,7 +184,8 @@ fi
 
 # Files are named by their base name only: provenance carries no path of
 # the machine that made it (the sha256s say which file it was).
-case "$source" in debian12) ;; *) spec=$(basename "$spec") input=$(basename "$input") ;; esac
+input=$(basename "$input")
+[ "$source" = debian12 ] || spec=$(basename "$spec")
 jq --arg spec "$spec" --arg source "$source" --arg input "$input" --arg input_sha256 "$key" \
    --arg lbl "$label" --argjson btf "$btf" '
   {source: $source, spec: $spec, input: $input, input_sha256: $input_sha256} + .

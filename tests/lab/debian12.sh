@@ -70,6 +70,9 @@ expect "$(m '[.cells[] | select(.scenario == "drain" and .payload >= 262144 and 
 expect_match "$(p .kernel.package)" '^linux-image-6\.1\.0-[0-9]+-amd64$' "provenance: package"
 expect_match "$(p .kernel.package_version)" '^6\.1\.' "provenance: package version"
 expect "$(p .kernel.image_sha256)" "$(sha256sum "$work/debian12/vmlinuz" | cut -d' ' -f1)" "provenance: image sha256"
+# No path of the machine that made it: a downloaded package too is named
+# by its file name (its sha256 says which).
+expect "$(grep -c -F -e "$top" -e "$LAB_CACHE" "$g/provenance.json" || true)" 0 "provenance: no machine paths"
 expect_match "$(p .run.qemu)" '^QEMU emulator version' "provenance: qemu version"
 expect "$(p .run.accel)" tcg "provenance: accelerator"
 expect_gt "$(p .run.boot_to_userspace_ms)" 0 "provenance: boot time (ms)"
