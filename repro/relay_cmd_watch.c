@@ -114,8 +114,7 @@ static void ends_read(pid_t pid, struct proc_ends *ends)
 
 static void ends_free(struct proc_ends *ends)
 {
-	pipes_close(ends->pipes, ends->npipes);
-	free(ends->pipes);
+	pipes_close(ends->pipes, ends->npipes); /* frees the array too */
 	tcp_table_free(&ends->tcp);
 	fd_table_free(&ends->fds);
 }
