@@ -88,9 +88,11 @@ static void default_name(const char *program, char *name, size_t len)
 	base = base ? base + 1 : program;
 	size_t n = 0;
 	for (; base[n] && n + 1 < len; n++) {
-		char c = base[n];
-		char probe[2] = {c, '\0'};
-		name[n] = relay_name_ok(probe) ? c : '_';
+		char probe[2] = {base[n], '\0'};
+		if (relay_name_ok(probe))
+			name[n] = base[n];
+		else
+			name[n] = '_';
 	}
 	name[n] = '\0';
 	if (n == 0)
