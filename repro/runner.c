@@ -360,6 +360,23 @@ struct run_verdict {
 	uint64_t end_ns;	  /* the verdict, before the cell was killed */
 };
 
+/* A stuck verdict that came from a watcher (load, --relay-cmd): timed from
+ * the last progress, then the cell is killed. */
+static bool stuck_verdict(struct cell_run *run, int outcome, json_t *evidence,
+			  struct run_verdict *verdict)
+{
+	verdict->outcome = (enum outcome)outcome;
+	verdict->evidence = evidence;
+	uint64_t last_progress = atomic_load(&run->shared->last_progress_ns);
+	verdict->end_ns = monotonic_ns();
+	verdict->detected_after_ms =
+		(double)(verdict->end_ns - (last_progress ? last_progress : run->quiet_since_ns)) /
+		1e6;
+	int status;
+	kill_and_reap(run, &status);
+	return true;
+}
+
 /* A load cell after a quiet window: its connections judged one by one. */
 static bool check_load_stuck(struct cell_run *run, bool queues, uint64_t now,
 			     struct run_verdict *verdict)
@@ -376,16 +393,7 @@ static bool check_load_stuck(struct cell_run *run, bool queues, uint64_t now,
 		open_window(run, now);
 		return false;
 	}
-	verdict->outcome = (enum outcome)outcome;
-	verdict->evidence = evidence;
-	uint64_t last_progress = atomic_load(&shared->last_progress_ns);
-	verdict->end_ns = monotonic_ns();
-	verdict->detected_after_ms =
-		(double)(verdict->end_ns - (last_progress ? last_progress : run->quiet_since_ns)) /
-		1e6;
-	int status;
-	kill_and_reap(run, &status);
-	return true;
+	return stuck_verdict(run, outcome, evidence, verdict);
 }
 
 /* A --relay-cmd cell after a quiet window: the program's threads judged
@@ -405,16 +413,7 @@ static bool check_relay_cmd_stuck(struct cell_run *run, uint64_t now, struct run
 		open_window(run, now);
 		return false;
 	}
-	verdict->outcome = (enum outcome)outcome;
-	verdict->evidence = evidence;
-	uint64_t last_progress = atomic_load(&shared->last_progress_ns);
-	verdict->end_ns = monotonic_ns();
-	verdict->detected_after_ms =
-		(double)(verdict->end_ns - (last_progress ? last_progress : run->quiet_since_ns)) /
-		1e6;
-	int status;
-	kill_and_reap(run, &status);
-	return true;
+	return stuck_verdict(run, outcome, evidence, verdict);
 }
 
 /* Returns true when the run has its verdict (the cell is then dead). */
