@@ -4,7 +4,8 @@
 # usage `proxy LISTEN UPSTREAM`) and Debian's HAProxy with splicing on
 # (`option splice-request` / `splice-response` in a TCP listener). On a
 # kernel from 5.1 on every cell is ok with every byte verified: one
-# connection over tcp4 and tcp6, 8 at once, as nobody. Afterwards none of
+# connection over tcp4 and tcp6, 8 at once, as nobody (HAProxy's splice
+# calls are counted under strace). Afterwards none of
 # the programs is left running and no stderr file is left behind.
 # shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -59,13 +60,19 @@ listen relay
     server upstream $2
 CFG
 (sleep 2; rm -f "$cfg") &
-exec haproxy -f "$cfg" -db
+exec ${RELAY_STRACE:+strace -f -o "$RELAY_STRACE" -e trace=splice} haproxy -f "$cfg" -db
 SH
   chmod 755 "$work/haproxy-relay"
   run_matrix "$work/haproxy" --relay-cmd "$work/haproxy-relay {listen} {upstream}" --relay-name haproxy -n 1M,16M
   all_ok "$work/haproxy" haproxy
   run_matrix "$work/haproxy-conns" --relay-cmd "$work/haproxy-relay {listen} {upstream}" --relay-name haproxy -n 4M --connections 8
   all_ok "$work/haproxy-conns" "haproxy, 8 connections"
+  # That HAProxy really spliced: its splice calls, under strace.
+  if command -v strace >/dev/null 2>&1; then
+    RELAY_STRACE=$work/haproxy.strace run_matrix "$work/haproxy-strace" --relay-cmd "$work/haproxy-relay {listen} {upstream}" --relay-name haproxy -n 4M
+    all_ok "$work/haproxy-strace" "haproxy under strace"
+    expect_gt "$(grep -c 'splice(.*SPLICE_F_MOVE|SPLICE_F_NONBLOCK) = [1-9]' "$work/haproxy.strace")" 0 "haproxy's splice calls that moved bytes"
+  fi
   ran=1
 else
   note "haproxy not installed (scripts/deps.sh test installs it): HAProxy part skipped"
