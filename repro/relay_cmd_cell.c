@@ -35,6 +35,7 @@
 #define REAP_LIMIT_NS (5000ull * 1000 * 1000)
 #define PEER_BUF ((size_t)64 * 1024)
 #define SMALL_WRITE 4096
+#define EXIT_DRAIN_NS (1000ull * 1000 * 1000) /* the sink's tail after an exit */
 #define STDERR_KEEP 3 /* lines of the program's stderr in an error */
 
 enum peer_kind { PEER_LISTENER, PEER_CLIENT, PEER_SINK };
@@ -497,8 +498,18 @@ _Noreturn void relay_cmd_main(const struct cell_params *params, struct cell_shar
 	/* Until every upstream stream ended; the runner judges a stuck one. */
 	while (atomic_load(&ctx.streams_done) < count) {
 		int status;
-		if (waitpid(ctx.relay, &status, WNOHANG) == ctx.relay)
-			relay_gone(&ctx, status, "during the transfer");
+		if (waitpid(ctx.relay, &status, WNOHANG) == ctx.relay) {
+			/* A one-shot relay may exit once it wrote everything: the
+			 * sink still reads the tail. Only unfinished streams make
+			 * its exit an error. */
+			ctx.relay = 0;
+			uint64_t until = monotonic_ns() + EXIT_DRAIN_NS;
+			while (atomic_load(&ctx.streams_done) < count && monotonic_ns() < until)
+				sleep_ms(2);
+			if (atomic_load(&ctx.streams_done) < count)
+				relay_gone(&ctx, status, "during the transfer");
+			break;
+		}
 		int error = atomic_load(&ctx.peer_error);
 		if (error) {
 			char note[160];

@@ -6,7 +6,8 @@
 # frames and the bytes queued on its source socket (read from
 # /proc/PID/net/tcp by inode: the runner holds none of its fds). The same
 # relay with SPLICE_F_NONBLOCK retried at once is `spin`. Its process group
-# is killed and reaped after each cell.
+# is killed and reaped after each cell. A one-shot relay that exits once it
+# copied everything is ok.
 # shellcheck source=tests/host/lib.sh
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null 2>&1 || skip "python3 missing for the stuck relay"
@@ -50,6 +51,28 @@ fi
 run_matrix "$work/spin" --relay-cmd "$work/stuck-relay spin {listen} {upstream}" -n 4M
 expect "$(q "$work/spin" '.cells[0].outcome')" spin "SPLICE_F_NONBLOCK retried on a full pipe"
 expect_match "$(q "$work/spin" '.cells[0].evidence.note')" 'ms of CPU' "the spin's evidence"
+
+# A one-shot relay (copies one connection, then exits) is judged by the
+# streams, not by its exit: ok when every byte arrived.
+cat >"$work/one-shot" <<'PY'
+#!/usr/bin/env python3
+import socket, sys
+def addr(text):
+    host, port = text.rsplit(":", 1)
+    return host.strip("[]"), int(port)
+client, _ = socket.create_server(addr(sys.argv[1])).accept()
+up = socket.create_connection(addr(sys.argv[2]))
+while True:
+    data = client.recv(65536)
+    if not data:
+        break
+    up.sendall(data)
+up.shutdown(socket.SHUT_WR)
+PY
+chmod 755 "$work/one-shot"
+run_matrix "$work/one-shot-run" --relay-cmd "$work/one-shot {listen} {upstream}" -n 16M
+expect "$(q "$work/one-shot-run" '.cells[0].outcome')" ok "a relay that exits after copying everything"
+expect "$(q "$work/one-shot-run" '.cells[0].bytes_verified')" 16777216 "its bytes verified"
 
 sleep 0.2
 expect "$(pgrep -f "$work/stuck-relay" | tr '\n' ' ')" "" "stuck relays left running"
