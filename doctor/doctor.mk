@@ -1,17 +1,20 @@
 # doctor/: splicelab-doctor PID, the diagnosis of a live process. It reuses
-# the cell engine's /proc reader (repro/procview.c) and the version object;
+# the cell engine's /proc readers (repro/procview.c, and repro/ends.c: fds,
+# TCP sockets by inode, pipe bytes, which --relay-cmd cells read too) and the
+# version object;
 # built dynamic for this host and static for the lab guests.
 
 DOCTOR_SRCS := $(wildcard doctor/*.c)
 DOCTOR_OBJS := $(patsubst doctor/%.c,$(BUILD)/obj/doctor/%.o,$(DOCTOR_SRCS))
 DOCTOR_LIB_OBJS := $(filter-out $(BUILD)/obj/doctor/main.o,$(DOCTOR_OBJS))
-DOCTOR_SHARED := $(BUILD)/obj/repro/procview.o $(BUILD)/obj/repro/version.o
+DOCTOR_SHARED := $(BUILD)/obj/repro/procview.o $(BUILD)/obj/repro/ends.o \
+		 $(BUILD)/obj/repro/version.o
 
 TOOLS        += $(BUILD)/splicelab-doctor
 BENCH_SCRIPTS += scripts/bench-doctor.sh
 STATIC_TOOLS += $(BUILD)/static/splicelab-doctor
 
-$(BUILD)/obj/doctor/%.o: doctor/%.c $(wildcard doctor/*.h) repro/procview.h repro/version.h | $(DEPS_STAMP)
+$(BUILD)/obj/doctor/%.o: doctor/%.c $(wildcard doctor/*.h) repro/procview.h repro/ends.h repro/version.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Idoctor -Irepro -c $< -o $@
@@ -37,7 +40,7 @@ $(BUILD)/tests/doctor-fixture: tests/host/doctor_fixture.c | $(DEPS_STAMP)
 DOCTOR_TESTS := gobuild verdict
 TEST_BINS += $(patsubst %,$(BUILD)/tests/unit_doctor_%,$(DOCTOR_TESTS))
 
-$(BUILD)/obj/tests/doctor_%.o: tests/unit/test_doctor_%.c $(wildcard doctor/*.h) | $(DEPS_STAMP)
+$(BUILD)/obj/tests/doctor_%.o: tests/unit/test_doctor_%.c $(wildcard doctor/*.h) repro/ends.h | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Idoctor -Irepro -Itests/unit -c $< -o $@

@@ -25,6 +25,7 @@
 #include "load.h"
 #include "pattern.h"
 #include "relay.h"
+#include "relay_cmd_cell.h"
 
 const char *const role_names[ROLE_COUNT] = {"relay", "client", "sink", "monitor"};
 
@@ -340,13 +341,17 @@ _Noreturn void cell_main(const struct cell_params *params, struct cell_shared *s
 {
 	/* The user first: a change of credentials clears the death signal. */
 	const char *call = "";
-	if (identity_become(&params->user, params->scenario == SCENARIO_LOAD
-						 ? load_fds_needed(params) : 0, &call) < 0)
+	uint64_t fds = params->scenario == SCENARIO_LOAD ? load_fds_needed(params)
+			: params->relay_cmd ? 2ull * params->connections + 64
+					    : 0;
+	if (identity_become(&params->user, fds, &call) < 0)
 		cell_fail(shared, call, errno);
 	/* Die with the runner, whatever happens to it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
 	atomic_store(&shared->tids[ROLE_RELAY], current_tid());
+	if (params->relay_cmd)
+		relay_cmd_main(params, shared);
 	if (params->scenario == SCENARIO_LOAD)
 		load_main(params, shared, request_fd);
 

@@ -89,6 +89,16 @@ struct cell_shared {
 	/* Load cells only (load.h): the per-connection area, mapped by the
 	 * runner before the fork; NULL for every other cell. */
 	struct load_shared *load;
+
+	/* --relay-cmd cells only (relay_cmd_cell.c): the program's process
+	 * group, set once it is forked and never cleared, so the runner can
+	 * kill and reap the group whatever the cell did; how it ended when it
+	 * failed (relay_exit -1: not an exit). */
+	_Atomic pid_t ext_relay_pgid;
+	int relay_exit;
+	int relay_signal;
+	char relay_note[256];
+	char relay_stderr[512]; /* its first lines, joined by " | " */
 };
 
 /* Runs in the forked child; never returns. request_fd is the read end of the

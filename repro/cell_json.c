@@ -5,6 +5,7 @@
 
 #include "load.h"
 #include "profiles.h"
+#include "relay_cmd.h"
 
 const char *errno_name(int error, char *buf, size_t len)
 {
@@ -40,6 +41,14 @@ json_t *cell_json_params(const struct cell_params *p)
 	/* Only where they mean something, so other cells read as before. */
 	if (p->user.set)
 		json_object_set_new(cell, "as_user", json_string(p->user.name));
+	if (p->relay_cmd) {
+		json_t *words = json_array();
+		for (int i = 0; i < p->relay_cmd->nwords; i++)
+			json_array_append_new(words, json_string(p->relay_cmd->words[i]));
+		json_object_set_new(cell, "relay",
+				    json_pack("{s:s, s:o}", "name", p->relay_cmd->name, "command", words));
+		json_object_set_new(cell, "connections", json_integer((json_int_t)p->connections));
+	}
 	if (p->scenario == SCENARIO_LOAD)
 		json_object_update_new(
 			cell, json_pack("{s:i, s:i, s:I}", "connections", (int)p->connections,

@@ -285,10 +285,39 @@ void grid_note_left_out(const struct matrix_spec *spec)
 				"load cells are left out\n");
 }
 
+/* --relay-cmd: the user's program in every cell; only what reaches it
+ * from outside (transport, sender, payload) is a dimension. */
+static void expand_relay_cmd(const struct matrix_spec *s, struct cell_list *list)
+{
+	for (size_t t = 0; t < s->transports.count; t++)
+		for (size_t k = 0; k < s->senders.count; k++)
+			for (size_t p = 0; p < s->payloads.count; p++) {
+				struct cell_params c = {
+					.scenario = SCENARIO_PROXY,
+					.transport = (enum transport)s->transports.values[t],
+					.sender = (enum sender_style)s->senders.values[k],
+					.payload = s->payloads.values[p],
+					.head_start = s->head_start,
+					.corrupt_at = -1,
+					.connections = s->connections ? s->connections : 1,
+					.relay_cmd = s->relay_cmd,
+				};
+				push(list, s, &c);
+			}
+}
+
 struct cell_params *grid_expand(const struct matrix_spec *given, size_t *count)
 {
 	struct matrix_spec spec = *given;
 	struct cell_list list = {0};
+	if (spec.relay_cmd) {
+		fill_defaults(&spec);
+		expand_relay_cmd(&spec, &list);
+		*count = list.failed ? 0 : list.count;
+		if (list.failed)
+			free(list.cells);
+		return list.failed ? NULL : list.cells;
+	}
 	bool plain_given = plain_dims_given(&spec);
 	spec.preset = resolved_preset(&spec);
 	if ((spec.preset != PRESET_NONE) && !spec.profiles_given) {

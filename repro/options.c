@@ -67,6 +67,8 @@ enum option_id {
 	OPT_AS_USER,
 	OPT_PIPE_PRESSURE,
 	OPT_FORCE,
+	OPT_RELAY_CMD,
+	OPT_RELAY_NAME,
 };
 
 static const struct option long_options[] = {
@@ -107,6 +109,8 @@ static const struct option long_options[] = {
 	{"as-user", required_argument, NULL, OPT_AS_USER},
 	{"pipe-pressure", required_argument, NULL, OPT_PIPE_PRESSURE},
 	{"force", no_argument, NULL, OPT_FORCE},
+	{"relay-cmd", required_argument, NULL, OPT_RELAY_CMD},
+	{"relay-name", required_argument, NULL, OPT_RELAY_NAME},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -175,6 +179,18 @@ static const char usage_text[] =
 	"                         (in resized pipes) before the relay starts [0]\n"
 	"      --as-user NAME|UID run every cell as this user (needs root unless it\n"
 	"                         is you) [the invoking user]\n"
+	"      --relay-cmd CMD    run CMD as every cell's relay instead of the\n"
+	"                         built-in one: split into words without a shell,\n"
+	"                         {listen} {upstream} (host:port), {listen_host},\n"
+	"                         {listen_port}, {upstream_port} filled in per cell;\n"
+	"                         started in its own process group, used once the\n"
+	"                         kernel shows it listening (at most 5 s), killed\n"
+	"                         after the cell; only --payload, --sender,\n"
+	"                         --transport tcp4/tcp6, --head-start (the relay is\n"
+	"                         held in SIGSTOP while the bytes queue),\n"
+	"                         --connections and --as-user apply with it\n"
+	"      --relay-name NAME  the relay's name in cell ids ([A-Za-z0-9._+-])\n"
+	"                         [the program's base name]\n"
 	"      --config FILE      'option = value' lines with the long option names\n"
 	"                         (# comments; a switch alone is on, or takes yes/no,\n"
 	"                         true/false, on/off, 1/0); at most 64 KiB, lines of\n"
@@ -593,6 +609,28 @@ static int apply_option(struct options *options, int id, const char *name, const
 	case OPT_FORCE:
 		options->force = true;
 		return 0;
+	case OPT_RELAY_CMD: {
+		char why[256];
+		struct relay_cmd *cmd = calloc(1, sizeof *cmd);
+		if (!cmd)
+			return usage_error("--relay-cmd: out of memory");
+		if (relay_cmd_parse(value, cmd, why, sizeof why) < 0) {
+			free(cmd);
+			return usage_error("--relay-cmd: %s", why);
+		}
+		if (spec->relay_cmd) {
+			relay_cmd_free(spec->relay_cmd);
+			free(spec->relay_cmd);
+		}
+		spec->relay_cmd = cmd;
+		return 0;
+	}
+	case OPT_RELAY_NAME:
+		if (!relay_name_ok(value))
+			return usage_error("--relay-name: '%s' is not 1 to 63 of A-Z a-z 0-9 . _ + -",
+					   value);
+		spec->relay_name = value;
+		return 0;
 	default:
 		return usage_error("unknown option");
 	}
@@ -619,6 +657,11 @@ static char *config_keep(struct options *options, const char *text)
 
 void options_free(struct options *options)
 {
+	if (options->spec.relay_cmd) {
+		relay_cmd_free(options->spec.relay_cmd);
+		free(options->spec.relay_cmd);
+		options->spec.relay_cmd = NULL;
+	}
 	while (options->kept) {
 		struct kept_value *next = options->kept->next;
 		free(options->kept);
@@ -801,10 +844,36 @@ static void print_version(void)
 	printf("splicelab %s (commit %s)\n", splicelab_version, splicelab_commit);
 }
 
-/* A profile fixes these; combining them would silently mean two things. */
-static int check_conflicts(const struct options *options)
+/* --relay-cmd: what only the built-in relay can honour is refused. */
+static int check_relay_cmd(struct matrix_spec *spec)
 {
-	const struct matrix_spec *spec = &options->spec;
+	if (spec->relay_name && !spec->relay_cmd)
+		return usage_error("--relay-name names a --relay-cmd relay: add --relay-cmd");
+	if (!spec->relay_cmd)
+		return 0;
+	if (spec->relay_name)
+		snprintf(spec->relay_cmd->name, sizeof spec->relay_cmd->name, "%s", spec->relay_name);
+	if (spec->pipe_sizes.given || spec->chunks.given || spec->flag_sets.given ||
+	    spec->pipe_nonblock.given || spec->src_nonblock.given || spec->dst_nonblock.given ||
+	    spec->loops.given || spec->profiles_given || spec->preset_given ||
+	    spec->scenarios.given || spec->conn_count || spec->pipe_pressure)
+		return usage_error("--relay-cmd cannot be combined with --preset, --scenario, "
+				   "--profile, --pipe-size, --chunk, --flags, --*-nonblock, --loop, "
+				   "--conn-count or --pipe-pressure: the program decides those");
+	for (size_t i = 0; i < spec->transports.count; i++)
+		if (spec->transports.values[i] == TRANSPORT_UNIX)
+			return usage_error("--relay-cmd: --transport unix is not supported (the "
+					   "program gets host:port addresses)");
+	return 0;
+}
+
+/* A profile fixes these; combining them would silently mean two things. */
+static int check_conflicts(struct options *options)
+{
+	struct matrix_spec *spec = &options->spec;
+	int relay_rc = check_relay_cmd(spec);
+	if (relay_rc)
+		return relay_rc;
 	if (options->window_ms >= options->cell_timeout_ms)
 		return usage_error("--window (%u ms) must be shorter than --cell-timeout (%u ms)",
 				   options->window_ms, options->cell_timeout_ms);
@@ -817,7 +886,8 @@ static int check_conflicts(const struct options *options)
 	bool load_asked = false;
 	for (size_t i = 0; i < spec->scenarios.count; i++)
 		load_asked |= spec->scenarios.values[i] == SCENARIO_LOAD;
-	if ((spec->connections || spec->conn_count || spec->pipe_pressure) && !load_asked)
+	if ((spec->connections || spec->conn_count || spec->pipe_pressure) && !load_asked &&
+	    !spec->relay_cmd)
 		return usage_error("--connections, --conn-count and --pipe-pressure shape load "
 				   "cells: add -s load");
 	if (spec->conn_count && spec->conn_count < (spec->connections ? spec->connections : 1))

@@ -10,6 +10,7 @@
 #include "params.h"
 #include "probe_session.h"
 #include "profiles.h"
+#include "relay_cmd.h"
 
 #define EXIT_USAGE 64 /* sysexits EX_USAGE: bad option or input, nothing written */
 
@@ -55,6 +56,9 @@ struct matrix_spec {
 	uint32_t conn_count;
 	uint64_t pipe_pressure;
 	struct cell_user user;
+	/* --relay-cmd (owned; options_free releases it) and --relay-name. */
+	struct relay_cmd *relay_cmd;
+	const char *relay_name;
 };
 
 enum color_mode { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };

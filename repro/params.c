@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "profiles.h"
+#include "relay_cmd.h"
 
 const char *const scenario_names[SCENARIO_COUNT] = {"proxy", "drain", "load"};
 const char *const loop_names[LOOP_COUNT] = {"busy", "poll", "epoll"};
@@ -145,6 +146,15 @@ void cell_id(const struct cell_params *cell, char *buf, size_t len)
 	format_size(cell->head_start, head, sizeof head);
 	format_flag_set(cell->splice_flags, flags, sizeof flags);
 	int n = 0;
+	if (cell->relay_cmd) {
+		/* An external relay: only what it is run with names the cell. */
+		n = snprintf(buf, len, "relay=%s,%s,payload=%s,sender=%s,head=%s",
+			     cell->relay_cmd->name, transport_names[cell->transport],
+			     payload, sender_names[cell->sender], head);
+		if (n > 0 && (size_t)n < len)
+			cell_id_extras(cell, buf + n, len - (size_t)n);
+		return;
+	}
 	if (cell->profile)
 		n = snprintf(buf, len, "profile=%s,", cell->profile->name);
 	if (n < 0 || (size_t)n >= len)

@@ -36,6 +36,7 @@ enum outcome {
 };
 
 struct profile;
+struct relay_cmd;
 
 /* Who the cell runs as (--as-user): unset means the invoking user. The name
  * goes into the id (uids differ between machines, names do not). */
@@ -67,6 +68,10 @@ struct cell_params {
 	uint32_t conn_count;
 	uint64_t pipe_pressure; /* pipe pages the cell's user holds first */
 	struct cell_user user;
+	/* --relay-cmd: the user's program is the relay (relay_cmd.h); NULL for
+	 * the built-in one. Only transport, payload, sender, head start,
+	 * connections and user apply then. */
+	const struct relay_cmd *relay_cmd;
 };
 
 extern const char *const scenario_names[SCENARIO_COUNT];

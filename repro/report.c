@@ -336,14 +336,19 @@ static void print_group(FILE *out, const json_t *cells, const char *group, bool 
 	size_t npipes = distinct_sizes(cells, "pipe_size_requested", group, pipes, 64);
 	size_t npayloads = distinct_sizes(cells, "payload", group, payloads, 64);
 	char label[24];
-	fprintf(out, "\n%s\n%-10s", group, "pipe\\load");
+	/* A --relay-cmd program's cells have no pipe size of ours: one row. */
+	bool relay = strncmp(group, "relay=", 6) == 0;
+	fprintf(out, "\n%s\n%-10s", group, relay ? "payload" : "pipe\\load");
 	for (size_t j = 0; j < npayloads; j++) {
 		format_size((uint64_t)payloads[j], label, sizeof label);
 		fprintf(out, "%-9s", label);
 	}
 	fputc('\n', out);
 	for (size_t i = 0; i < npipes; i++) {
-		format_pipe_size((uint64_t)pipes[i], label, sizeof label);
+		if (relay)
+			snprintf(label, sizeof label, "outcome");
+		else
+			format_pipe_size((uint64_t)pipes[i], label, sizeof label);
 		fprintf(out, "%-10s", label);
 		for (size_t j = 0; j < npayloads; j++) {
 			const json_t *cell = find_cell(cells, group, pipes[i], payloads[j]);

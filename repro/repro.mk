@@ -34,7 +34,7 @@ run: $(BUILD)/splicelab
 	$(Q)$(BUILD)/splicelab $(if $(LABEL),--label $(LABEL)) $(MATRIX)
 
 # Unit tests (cmocka): each links the engine's objects, not main.
-REPRO_TESTS := options params classify json load
+REPRO_TESTS := options params classify json load relay_cmd
 TEST_BINS += $(patsubst %,$(BUILD)/tests/unit_repro_%,$(REPRO_TESTS))
 BENCH_SCRIPTS += scripts/bench-load.sh
 

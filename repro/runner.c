@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -17,6 +18,7 @@
 #include "classify.h"
 #include "load.h"
 #include "procview.h"
+#include "relay_cmd_watch.h"
 
 #define POLL_INTERVAL_NS (2ull * 1000 * 1000)
 #define MONITOR_REPLY_LIMIT_NS (200ull * 1000 * 1000)
@@ -41,6 +43,7 @@ struct cell_run {
 	bool relay_cpu_known;
 	uint64_t eagain_mark;
 	struct load_watch *load_watch; /* load cells only */
+	struct relay_cmd_watch relay_watch; /* --relay-cmd cells */
 	/* Time the runner did not look at this cell (its own loop starved on
 	 * a busy machine) is not the cell's: --cell-timeout leaves it out. */
 	uint64_t checked_ns;
@@ -184,8 +187,43 @@ static int start_run(struct cell_run *run, const struct cell_params *params,
 	return 0;
 }
 
+/* A --relay-cmd cell's program and every process of its group, whatever
+ * they do: killed, then reaped (the runner is their subreaper once the
+ * cell that forked them is gone). Bounded. */
+static void reap_relay_group(struct cell_run *run)
+{
+	pid_t pgid = atomic_load(&run->shared->ext_relay_pgid);
+	if (pgid <= 0)
+		return;
+	kill(-pgid, SIGKILL);
+	uint64_t deadline = monotonic_ns() + REAP_LIMIT_NS;
+	for (;;) {
+		int status;
+		pid_t got = waitpid(-pgid, &status, WNOHANG);
+		if (got < 0 && errno == ECHILD) {
+			/* None of ours; any not yet reparented to us is still dying. */
+			pid_t left[1];
+			if (relay_group_pids(pgid, left, 1) == 0)
+				break;
+		}
+		if (monotonic_ns() > deadline) {
+			fprintf(stderr,
+				"splicelab: relay process group %d did not go within 5 s of SIGKILL; "
+				"leaving it\n",
+				(int)pgid);
+			break;
+		}
+		if (got <= 0)
+			sleep_ns(1000000ull);
+	}
+	atomic_store(&run->shared->ext_relay_pgid, 0);
+}
+
 static void kill_and_reap(struct cell_run *run, int *status)
 {
+	pid_t relay = atomic_load(&run->shared->ext_relay_pgid);
+	if (relay > 0)
+		kill(-relay, SIGKILL);
 	kill(-run->pid, SIGKILL);
 	kill(run->pid, SIGKILL);
 	uint64_t deadline = monotonic_ns() + REAP_LIMIT_NS;
@@ -203,6 +241,7 @@ static void kill_and_reap(struct cell_run *run, int *status)
 
 static void release_run(struct cell_run *run)
 {
+	reap_relay_group(run);
 	load_watch_free(run->load_watch);
 	load_unmap(run->shared);
 	close(run->request_fd);
@@ -310,6 +349,7 @@ static void open_window(struct cell_run *run, uint64_t now)
 	run->quiet_since_ns = now;
 	run->relay_cpu_known = procview_cpu_ns(run->pid, relay_tid, &run->relay_cpu_mark_ns);
 	run->eagain_mark = atomic_load(&run->shared->eagain);
+	relay_cmd_watch_open(&run->relay_watch, run->shared);
 	load_watch_open(run->load_watch, run->pid, run->shared);
 }
 
@@ -319,6 +359,23 @@ struct run_verdict {
 	double detected_after_ms; /* < 0: not a stuck outcome */
 	uint64_t end_ns;	  /* the verdict, before the cell was killed */
 };
+
+/* A stuck verdict that came from a watcher (load, --relay-cmd): timed from
+ * the last progress, then the cell is killed. */
+static bool stuck_verdict(struct cell_run *run, int outcome, json_t *evidence,
+			  struct run_verdict *verdict)
+{
+	verdict->outcome = (enum outcome)outcome;
+	verdict->evidence = evidence;
+	uint64_t last_progress = atomic_load(&run->shared->last_progress_ns);
+	verdict->end_ns = monotonic_ns();
+	verdict->detected_after_ms =
+		(double)(verdict->end_ns - (last_progress ? last_progress : run->quiet_since_ns)) /
+		1e6;
+	int status;
+	kill_and_reap(run, &status);
+	return true;
+}
 
 /* A load cell after a quiet window: its connections judged one by one. */
 static bool check_load_stuck(struct cell_run *run, bool queues, uint64_t now,
@@ -336,16 +393,27 @@ static bool check_load_stuck(struct cell_run *run, bool queues, uint64_t now,
 		open_window(run, now);
 		return false;
 	}
-	verdict->outcome = (enum outcome)outcome;
-	verdict->evidence = evidence;
-	uint64_t last_progress = atomic_load(&shared->last_progress_ns);
-	verdict->end_ns = monotonic_ns();
-	verdict->detected_after_ms =
-		(double)(verdict->end_ns - (last_progress ? last_progress : run->quiet_since_ns)) /
-		1e6;
-	int status;
-	kill_and_reap(run, &status);
-	return true;
+	return stuck_verdict(run, outcome, evidence, verdict);
+}
+
+/* A --relay-cmd cell after a quiet window: the program's threads judged
+ * from /proc; the cell holds none of the program's fds to sample. */
+static bool check_relay_cmd_stuck(struct cell_run *run, uint64_t now, struct run_verdict *verdict)
+{
+	struct cell_shared *shared = run->shared;
+	json_t *evidence = NULL;
+	int outcome = relay_cmd_watch_verdict(&run->relay_watch, run->pid, shared,
+					      now - run->quiet_since_ns, &evidence);
+	if (run_progress(shared) != run->progress_mark) {
+		json_decref(evidence);
+		run->quiet = false;
+		return false;
+	}
+	if (outcome < 0) {
+		open_window(run, now);
+		return false;
+	}
+	return stuck_verdict(run, outcome, evidence, verdict);
 }
 
 /* Returns true when the run has its verdict (the cell is then dead). */
@@ -375,6 +443,19 @@ static bool check_run(struct cell_run *run, const struct cell_params *params,
 			verdict->evidence = json_pack("{s:s, s:s, s:s}", "note",
 						      "the cell exited without a result", "errno",
 						      "EIO", "call", "cell");
+		} else if (shared->outcome == OUTCOME_ERROR && shared->relay_note[0]) {
+			verdict->outcome = OUTCOME_ERROR;
+			verdict->evidence = json_pack(
+				"{s:s, s:s, s:s, s:o, s:o, s:s}", "note", shared->relay_note, "errno",
+				errno_name(shared->error, buf, sizeof buf), "call", shared->error_call,
+				"relay_exit_status",
+				shared->relay_exit >= 0 ? json_integer(shared->relay_exit) : json_null(),
+				"relay_signal",
+				shared->relay_signal ? json_string(sigabbrev_np(shared->relay_signal)
+									   ? sigabbrev_np(shared->relay_signal)
+									   : "unknown")
+						     : json_null(),
+				"relay_stderr", shared->relay_stderr);
 		} else if (shared->outcome == OUTCOME_ERROR) {
 			verdict->outcome = OUTCOME_ERROR;
 			verdict->evidence = json_pack(
@@ -430,6 +511,8 @@ static bool check_run(struct cell_run *run, const struct cell_params *params,
 	if (now - run->quiet_since_ns < (uint64_t)opts->window_ms * 1000000ull)
 		return false;
 
+	if (params->relay_cmd)
+		return check_relay_cmd_stuck(run, now, verdict);
 	bool queues = sample_queues(run);
 	if (run->load_watch)
 		return check_load_stuck(run, queues, now, verdict);
@@ -560,6 +643,13 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 	}
 	/* Cells that die must not take the runner with them. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A --relay-cmd program outlives the cell that forked it by a moment
+	 * (and its workers may): they come to the runner to be reaped. */
+	for (size_t i = 0; i < ncells; i++)
+		if (cells[i].relay_cmd) {
+			prctl(PR_SET_CHILD_SUBREAPER, 1);
+			break;
+		}
 
 	size_t next = 0, finished = 0;
 	int nrunning = 0, rc = 0;

@@ -14,7 +14,7 @@ set -u
 
 # One list per component, so each part adds only what it needs.
 pkgs_build="gcc make libc6-dev libjansson-dev pkg-config"
-pkgs_test="libcmocka-dev jq strace util-linux procps time"
+pkgs_test="libcmocka-dev jq strace util-linux procps time haproxy"
 pkgs_probes="clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev"
 pkgs_lab="qemu-system-x86 busybox-static cpio rpm2cpio rpm xz-utils zstd jq dwarves"
 pkgs_analyze="chromium"

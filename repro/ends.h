@@ -2,8 +2,8 @@
  * fds (/proc/PID/fd, /proc/PID/fdinfo), its TCP sockets by inode
  * (/proc/PID/net/tcp and tcp6: the process's own network namespace) and
  * its pipes, measured through a file of our own on the same pipe. */
-#ifndef SPLICELAB_DOCTOR_ENDS_H
-#define SPLICELAB_DOCTOR_ENDS_H
+#ifndef SPLICELAB_ENDS_H
+#define SPLICELAB_ENDS_H
 
 #include <stdbool.h>
 #include <stddef.h>
