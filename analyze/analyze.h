@@ -200,6 +200,47 @@ void regime_cell_text(const struct acell *cell, char *buf, size_t len);
 /* Markdown paragraphs: the conclusion and each piece of evidence. */
 void regime_markdown(FILE *out, const struct run *run, const struct regime_view *view);
 
+/* loadfacts.c: the `load` object of a load cell (docs/schema.md), read
+ * again from the cell's JSON and type-checked, for the side-by-side views. */
+#define LOAD_MAX_SIZES 8
+struct load_size {
+	long long size, count;
+};
+struct load_facts {
+	bool present;
+	long long connections;
+	char user[40];		/* passwd name as recorded, or "uid N" */
+	bool invoking;		/* no --as-user: the invoking user */
+	long long uid;
+	long long soft, hard;	/* pipe-user-pages-*; -1: none */
+	long long pages_at_start; /* -1: unknown */
+	long long created, refused;
+	char refused_errno[24]; /* "" when none */
+	struct load_size sizes[LOAD_MAX_SIZES];
+	size_t nsizes;
+	long long finished, blocked, stalled, spin, unknown, not_started, open;
+	long long finished_first; /* -1: unknown */
+	long long page_size;
+};
+/* 0 and f filled for a load cell with a `load` object, else -1. */
+int load_facts_of(const struct run *run, const struct acell *cell, struct load_facts *f);
+/* The smallest pipe any connection got, or -1. */
+long long load_smallest_pipe(const struct load_facts *f);
+/* F_SETPIPE_SZ refused with EPERM: the per-user pipe limit was reached. */
+bool load_accounting_bit(const struct load_facts *f);
+/* "as nobody" / "as the invoking user". */
+void load_user_text(const struct load_facts *f, char *buf, size_t len);
+/* "32 of 128 finished, 96 blocked". */
+void load_counts_text(const struct load_facts *f, char *buf, size_t len);
+/* "63 × 1M, 15 × 64K, 178 × 4K". */
+void load_pipes_text(const struct load_facts *f, char *buf, size_t len);
+/* "193 (EPERM)" or "none". */
+void load_refused_text(const struct load_facts *f, char *buf, size_t len);
+/* "soft 16384, hard 0; 16768 pages at start". */
+void load_limits_text(const struct load_facts *f, char *buf, size_t len);
+/* All of the above in one line. */
+void load_line(const struct load_facts *f, char *buf, size_t len);
+
 /* programs.c: the real programs (profiles) each kernel's cells show
  * hanging or passing, from the profile cells alone. */
 bool programs_any(const struct joined *joined);
