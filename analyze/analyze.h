@@ -214,6 +214,7 @@ struct load_facts {
 	long long uid;
 	long long soft, hard;	/* pipe-user-pages-*; -1: none */
 	long long pages_at_start; /* -1: unknown */
+	long long pressure;	  /* --pipe-pressure pages asked */
 	long long created, refused;
 	char refused_errno[24]; /* "" when none */
 	struct load_size sizes[LOAD_MAX_SIZES];
@@ -238,8 +239,18 @@ void load_pipes_text(const struct load_facts *f, char *buf, size_t len);
 void load_refused_text(const struct load_facts *f, char *buf, size_t len);
 /* "soft 16384, hard 0; 16768 pages at start". */
 void load_limits_text(const struct load_facts *f, char *buf, size_t len);
-/* All of the above in one line. */
+/* The cell's conditions: "128 connections as nobody". */
+void load_condition_text(const struct load_facts *f, char *buf, size_t len);
+/* Counts, pipes, refusals and limits in one line. */
+void load_facts_text(const struct load_facts *f, char *buf, size_t len);
+/* The condition and the facts in one line. */
 void load_line(const struct load_facts *f, char *buf, size_t len);
+/* Row r holds load cells. */
+bool load_row(const struct joined *joined, size_t r);
+/* "go1.21.0-1.21.4: 128 connections as nobody". */
+void load_row_title(const struct joined *joined, size_t r, char *buf, size_t len);
+/* Kernel k's cell on row r: "blocked!: 32 of 128 finished, ...", or "-". */
+void load_cell_text(const struct joined *joined, size_t r, size_t k, char *buf, size_t len);
 
 /* programs.c: the real programs (profiles) each kernel's cells show
  * hanging or passing, from the profile cells alone. */
@@ -247,6 +258,9 @@ bool programs_any(const struct joined *joined);
 /* One paragraph for kernel k: "Hung (asleep in splice): Go 1.21.0 to
  * 1.21.4 (`go1.21.0-1.21.4`). Passed every byte: ...". */
 void programs_summary(const struct joined *joined, size_t k, char *buf, size_t len);
+/* One sentence per profile with load cells on kernel k: under which
+ * conditions it hangs and where it passes; "" when none ran there. */
+void programs_load_summary(const struct joined *joined, size_t k, char *buf, size_t len);
 /* The outcomes of profile's cells on kernel k: "blocked: proxy 64M; ok:
  * proxy 1M", or "-". */
 void programs_cell(const struct joined *joined, size_t k, size_t profile, char *buf, size_t len);

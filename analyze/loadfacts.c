@@ -51,6 +51,7 @@ int load_facts_of(const struct run *run, const struct acell *cell, struct load_f
 	const json_t *limits = json_object_get(load, "pipe_limits");
 	f->soft = int_or(limits, "user_pages_soft", -1);
 	f->hard = int_or(limits, "user_pages_hard", -1);
+	f->pressure = int_or(json_object_get(load, "pipe_pressure"), "pages_asked", 0);
 	f->pages_at_start = int_or(json_object_get(load, "user_pages_at_start"), "pages", -1);
 	const json_t *pipes = json_object_get(load, "pipes");
 	f->created = int_or(pipes, "created", 0);
@@ -159,16 +160,72 @@ void load_limits_text(const struct load_facts *f, char *buf, size_t len)
 		appendf(buf, len, &used, "; %lld pages at start", f->pages_at_start);
 }
 
-void load_line(const struct load_facts *f, char *buf, size_t len)
+void load_condition_text(const struct load_facts *f, char *buf, size_t len)
 {
-	char user[96], counts[160], pipes[400], refused[64], limits[96];
+	char user[96];
 	load_user_text(f, user, sizeof user);
+	size_t used = 0;
+	buf[0] = '\0';
+	appendf(buf, len, &used, "%lld connection%s %s", f->connections,
+		f->connections == 1 ? "" : "s", user);
+	if (f->pressure)
+		appendf(buf, len, &used, " holding %lld pipe pages first", f->pressure);
+}
+
+void load_facts_text(const struct load_facts *f, char *buf, size_t len)
+{
+	char counts[160], pipes[400], refused[64], limits[96];
 	load_counts_text(f, counts, sizeof counts);
 	load_pipes_text(f, pipes, sizeof pipes);
 	load_refused_text(f, refused, sizeof refused);
 	load_limits_text(f, limits, sizeof limits);
-	snprintf(buf, len,
-		 "%lld connections %s: %s; pipes %s; F_SETPIPE_SZ refused: %s; "
-		 "pipe-user-pages %s",
-		 f->connections, user, counts, pipes, refused, limits);
+	snprintf(buf, len, "%s; pipes %s; F_SETPIPE_SZ refused: %s; pipe-user-pages %s", counts,
+		 pipes, refused, limits);
+}
+
+void load_line(const struct load_facts *f, char *buf, size_t len)
+{
+	char condition[160], facts[800];
+	load_condition_text(f, condition, sizeof condition);
+	load_facts_text(f, facts, sizeof facts);
+	snprintf(buf, len, "%s: %s", condition, facts);
+}
+
+bool load_row(const struct joined *joined, size_t r)
+{
+	return strcmp(join_first(joined, r)->scenario, "load") == 0;
+}
+
+void load_row_title(const struct joined *joined, size_t r, char *buf, size_t len)
+{
+	for (size_t k = 0; k < joined->nruns; k++) {
+		const struct acell *cell = join_cell(joined, r, k);
+		struct load_facts f;
+		if (!cell || load_facts_of(&joined->runs[k], cell, &f) != 0)
+			continue;
+		char condition[160];
+		load_condition_text(&f, condition, sizeof condition);
+		snprintf(buf, len, "%s: %s", cell->profile ? cell->profile : cell->id, condition);
+		return;
+	}
+	snprintf(buf, len, "%s", join_first(joined, r)->id);
+}
+
+void load_cell_text(const struct joined *joined, size_t r, size_t k, char *buf, size_t len)
+{
+	const struct acell *cell = join_cell(joined, r, k);
+	struct load_facts f;
+	if (!cell) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	char word[32];
+	outcome_word(cell, word, sizeof word);
+	if (load_facts_of(&joined->runs[k], cell, &f) != 0) {
+		snprintf(buf, len, "%s (no load facts)", word);
+	} else {
+		char facts[800];
+		load_facts_text(&f, facts, sizeof facts);
+		snprintf(buf, len, "%s: %s", word, facts);
+	}
 }
