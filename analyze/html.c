@@ -106,6 +106,23 @@ static void intro(FILE *out, const struct joined *joined)
 		joined->nrows, joined->ndivergent, joined->npartial);
 }
 
+/* A summary that marks profile names as `code`: <code> here. */
+static void put_code_html(FILE *out, const char *text)
+{
+	bool code = false;
+	for (const char *p = text; *p; p++) {
+		if (*p == '`') {
+			fputs(code ? "</code>" : "<code>", out);
+			code = !code;
+			continue;
+		}
+		char one[2] = {*p, '\0'};
+		put_html(out, one);
+	}
+	if (code)
+		fputs("</code>", out);
+}
+
 /* Near the top: which real programs hang on which kernel (programs.c). */
 static void programs_summary_html(FILE *out, const struct joined *joined)
 {
@@ -121,22 +138,56 @@ static void programs_summary_html(FILE *out, const struct joined *joined)
 		fprintf(out, "<li>%c: <b>", kernel_letter(k));
 		put_html(out, joined->runs[k].label);
 		fputs("</b>: ", out);
-		/* The summary marks profile names as `code`: <code> here. */
-		bool code = false;
-		for (const char *p = summary; *p; p++) {
-			if (*p == '`') {
-				fputs(code ? "</code>" : "<code>", out);
-				code = !code;
-				continue;
-			}
-			char one[2] = {*p, '\0'};
-			put_html(out, one);
+		put_code_html(out, summary);
+		programs_load_summary(joined, k, summary, sizeof summary);
+		if (summary[0]) {
+			fputs("<ul><li>", out);
+			put_code_html(out, summary);
+			fputs("</li></ul>", out);
 		}
-		if (code)
-			fputs("</code>", out);
 		fputs("</li>\n", out);
 	}
 	fputs("</ul>\n", out);
+}
+
+/* The load cells side by side (as the markdown report's table). */
+static void load_table(FILE *out, const struct joined *joined)
+{
+	bool any = false;
+	for (size_t r = 0; r < joined->nrows; r++) {
+		if (!load_row(joined, r))
+			continue;
+		if (!any) {
+			fputs("<h2>Many connections (load cells)</h2>\n<p class=\"note\">Each load "
+			      "cell runs N connections through one relay process. Per kernel: the "
+			      "outcome, how many connections finished or got stuck, the pipe sizes "
+			      "they got (count &times; size), the F_SETPIPE_SZ refusals and the "
+			      "per-user pipe limits with the user&#39;s pages when the relay "
+			      "started.</p>\n<table id=\"load\"><tr><th>load cell</th>",
+			      out);
+			for (size_t k = 0; k < joined->nruns; k++) {
+				fprintf(out, "<th>%c: ", kernel_letter(k));
+				put_html(out, joined->runs[k].label);
+				fputs("</th>", out);
+			}
+			fputs("</tr>\n", out);
+			any = true;
+		}
+		char text[1200];
+		load_row_title(joined, r, text, sizeof text);
+		fputs("<tr><td>", out);
+		put_html(out, text);
+		fputs("</td>", out);
+		for (size_t k = 0; k < joined->nruns; k++) {
+			load_cell_text(joined, r, k, text, sizeof text);
+			fputs("<td>", out);
+			put_html(out, text);
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	if (any)
+		fputs("</table>\n", out);
 }
 
 /* Which regime each kernel's cells match, in a few words and counts; the
@@ -398,6 +449,7 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 	head(out, joined);
 	intro(out, joined);
 	programs_summary_html(out, joined);
+	load_table(out, joined);
 	regimes(out, joined);
 	plots(out, joined, opts);
 	grids(out, joined);
