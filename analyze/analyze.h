@@ -190,6 +190,13 @@ struct regime_view {
 	size_t promoted, not_promoted;
 	const char *entry_example, *midcall_example, *promoted_example, *not_promoted_example;
 	const char *promoted_pair; /* the pnb=0 twin of promoted_example, when it sleeps */
+	/* Load cells whose user reached the per-user pipe limit (F_SETPIPE_SZ
+	 * refused with EPERM), how many of them are stuck, the fewest slots a
+	 * pipe got in them (-1: unknown), the soft limit and an example
+	 * (a stuck one when there is one). */
+	size_t accounting, accounting_stuck;
+	long long accounting_slots, accounting_soft;
+	const char *accounting_example;
 };
 void regime_of_run(const struct run *run, struct regime_view *view);
 const char *regime_name(enum regime regime);
@@ -197,6 +204,9 @@ const char *regime_name(enum regime regime);
 enum regime regime_of_release(const char *release);
 /* One sentence: what this cell's evidence says about the regime. */
 void regime_cell_text(const struct acell *cell, char *buf, size_t len);
+/* One sentence on the per-user pipe accounting the load cells show, or
+ * "" when none reached the limit. */
+void regime_accounting_text(const struct regime_view *view, char *buf, size_t len);
 /* Markdown paragraphs: the conclusion and each piece of evidence. */
 void regime_markdown(FILE *out, const struct run *run, const struct regime_view *view);
 

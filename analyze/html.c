@@ -209,9 +209,19 @@ static void regimes(FILE *out, const struct joined *joined)
 		put_html(out, run->label);
 		fprintf(out, "</b>: %s. Stuck cells: %zu; asleep at entry in wait_for_space: %zu; "
 			     "asleep mid-call in splice_to_pipe: %zu; EAGAIN on an O_NONBLOCK pipe "
-			     "without SPLICE_F_NONBLOCK: %zu; asleep despite it: %zu.</li>\n",
+			     "without SPLICE_F_NONBLOCK: %zu; asleep despite it: %zu.",
 			regime_name(v.regime), v.stuck, v.entry, v.midcall, v.promoted,
 			v.not_promoted);
+		char accounting[1024];
+		regime_accounting_text(&v, accounting, sizeof accounting);
+		if (accounting[0]) {
+			fputc(' ', out);
+			put_html(out, accounting);
+			fputs(" <code>", out);
+			put_html(out, v.accounting_example);
+			fputs("</code>", out);
+		}
+		fputs("</li>\n", out);
 	}
 	fputs("</ul>\n", out);
 }
