@@ -106,6 +106,17 @@ static void intro(FILE *out, const struct joined *joined)
 		joined->nrows, joined->ndivergent, joined->npartial);
 }
 
+/* The rest of a table's head row: a column per kernel. */
+static void kernel_heads(FILE *out, const struct joined *joined)
+{
+	for (size_t k = 0; k < joined->nruns; k++) {
+		fprintf(out, "<th>%c: ", kernel_letter(k));
+		put_html(out, joined->runs[k].label);
+		fputs("</th>", out);
+	}
+	fputs("</tr>\n", out);
+}
+
 /* A summary that marks profile names as `code`: <code> here. */
 static void put_code_html(FILE *out, const char *text)
 {
@@ -165,12 +176,7 @@ static void load_table(FILE *out, const struct joined *joined)
 			      "per-user pipe limits with the user&#39;s pages when the relay "
 			      "started.</p>\n<table id=\"load\"><tr><th>load cell</th>",
 			      out);
-			for (size_t k = 0; k < joined->nruns; k++) {
-				fprintf(out, "<th>%c: ", kernel_letter(k));
-				put_html(out, joined->runs[k].label);
-				fputs("</th>", out);
-			}
-			fputs("</tr>\n", out);
+			kernel_heads(out, joined);
 			any = true;
 		}
 		char text[1200];
@@ -403,12 +409,7 @@ static void profiles(FILE *out, const struct joined *joined)
 			fputs("<h2>Profiles (real programs' parameters)</h2>\n<table class=\"grid\">"
 			      "<tr><th>profile</th><th>scenario</th><th>payload</th>",
 			      out);
-			for (size_t k = 0; k < joined->nruns; k++) {
-				fprintf(out, "<th>%c: ", kernel_letter(k));
-				put_html(out, joined->runs[k].label);
-				fputs("</th>", out);
-			}
-			fputs("</tr>\n", out);
+			kernel_heads(out, joined);
 			any = true;
 		}
 		char payload[24];
