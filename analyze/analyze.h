@@ -190,6 +190,13 @@ struct regime_view {
 	size_t promoted, not_promoted;
 	const char *entry_example, *midcall_example, *promoted_example, *not_promoted_example;
 	const char *promoted_pair; /* the pnb=0 twin of promoted_example, when it sleeps */
+	/* Load cells whose user reached the per-user pipe limit (F_SETPIPE_SZ
+	 * refused with EPERM), how many of them are stuck, the fewest slots a
+	 * pipe got in them (-1: unknown), the soft limit and an example
+	 * (a stuck one when there is one). */
+	size_t accounting, accounting_stuck;
+	long long accounting_slots, accounting_soft;
+	const char *accounting_example;
 };
 void regime_of_run(const struct run *run, struct regime_view *view);
 const char *regime_name(enum regime regime);
@@ -197,8 +204,63 @@ const char *regime_name(enum regime regime);
 enum regime regime_of_release(const char *release);
 /* One sentence: what this cell's evidence says about the regime. */
 void regime_cell_text(const struct acell *cell, char *buf, size_t len);
+/* One sentence on the per-user pipe accounting the load cells show, or
+ * "" when none reached the limit. */
+void regime_accounting_text(const struct regime_view *view, char *buf, size_t len);
 /* Markdown paragraphs: the conclusion and each piece of evidence. */
 void regime_markdown(FILE *out, const struct run *run, const struct regime_view *view);
+
+/* loadfacts.c: the `load` object of a load cell (docs/schema.md), read
+ * again from the cell's JSON and type-checked, for the side-by-side views. */
+#define LOAD_MAX_SIZES 8
+struct load_size {
+	long long size, count;
+};
+struct load_facts {
+	bool present;
+	long long connections;
+	char user[40];		/* passwd name as recorded, or "uid N" */
+	bool invoking;		/* no --as-user: the invoking user */
+	long long uid;
+	long long soft, hard;	/* pipe-user-pages-*; -1: none */
+	long long pages_at_start; /* -1: unknown */
+	long long pressure;	  /* --pipe-pressure pages asked */
+	long long created, refused;
+	char refused_errno[24]; /* "" when none */
+	struct load_size sizes[LOAD_MAX_SIZES];
+	size_t nsizes;
+	long long finished, blocked, stalled, spin, unknown, not_started, open;
+	long long finished_first; /* -1: unknown */
+	long long page_size;
+};
+/* 0 and f filled for a load cell with a `load` object, else -1. */
+int load_facts_of(const struct run *run, const struct acell *cell, struct load_facts *f);
+/* The smallest pipe any connection got, or -1. */
+long long load_smallest_pipe(const struct load_facts *f);
+/* F_SETPIPE_SZ refused with EPERM: the per-user pipe limit was reached. */
+bool load_accounting_bit(const struct load_facts *f);
+/* "as nobody" / "as the invoking user". */
+void load_user_text(const struct load_facts *f, char *buf, size_t len);
+/* "32 of 128 finished, 96 blocked". */
+void load_counts_text(const struct load_facts *f, char *buf, size_t len);
+/* "63 × 1M, 15 × 64K, 178 × 4K". */
+void load_pipes_text(const struct load_facts *f, char *buf, size_t len);
+/* "193 (EPERM)" or "none". */
+void load_refused_text(const struct load_facts *f, char *buf, size_t len);
+/* "soft 16384, hard 0; 16768 pages at start". */
+void load_limits_text(const struct load_facts *f, char *buf, size_t len);
+/* The cell's conditions: "128 connections as nobody". */
+void load_condition_text(const struct load_facts *f, char *buf, size_t len);
+/* Counts, pipes, refusals and limits in one line. */
+void load_facts_text(const struct load_facts *f, char *buf, size_t len);
+/* The condition and the facts in one line. */
+void load_line(const struct load_facts *f, char *buf, size_t len);
+/* Row r holds load cells. */
+bool load_row(const struct joined *joined, size_t r);
+/* "go1.21.0-1.21.4: 128 connections as nobody". */
+void load_row_title(const struct joined *joined, size_t r, char *buf, size_t len);
+/* Kernel k's cell on row r: "blocked!: 32 of 128 finished, ...", or "-". */
+void load_cell_text(const struct joined *joined, size_t r, size_t k, char *buf, size_t len);
 
 /* programs.c: the real programs (profiles) each kernel's cells show
  * hanging or passing, from the profile cells alone. */
@@ -206,6 +268,9 @@ bool programs_any(const struct joined *joined);
 /* One paragraph for kernel k: "Hung (asleep in splice): Go 1.21.0 to
  * 1.21.4 (`go1.21.0-1.21.4`). Passed every byte: ...". */
 void programs_summary(const struct joined *joined, size_t k, char *buf, size_t len);
+/* One sentence per profile with load cells on kernel k: under which
+ * conditions it hangs and where it passes; "" when none ran there. */
+void programs_load_summary(const struct joined *joined, size_t k, char *buf, size_t len);
 /* The outcomes of profile's cells on kernel k: "blocked: proxy 64M; ok:
  * proxy 1M", or "-". */
 void programs_cell(const struct joined *joined, size_t k, size_t profile, char *buf, size_t len);

@@ -6,11 +6,53 @@
 
 static const char *const kernel_columns[] = {"outcome",	   "consistent",  "pipe_size",
 					     "pipe_size_error", "bytes_moved", "splice_calls",
-					     "eagain",	   "elapsed_ms",  "detected_after_ms"};
+					     "eagain",	   "elapsed_ms",  "detected_after_ms",
+					     /* load cells only (load_columns) */
+					     "connections", "user", "finished", "blocked", "stalled",
+					     "spin", "finished_first", "pipe_sizes", "setpipe_refused",
+					     "setpipe_errno", "user_pages_soft", "user_pages_hard",
+					     "user_pages_at_start"};
+#define LOAD_COLUMNS 13
+
+/* A count, or nothing for unknown (-1). */
+static void count_column(FILE *out, long long n)
+{
+	fputc(',', out);
+	if (n >= 0)
+		fprintf(out, "%lld", n);
+}
+
+/* The load object's facts (empty for other cells): pipe_sizes is
+ * "SIZE:COUNT" pairs separated by blanks, largest first as recorded. */
+static void load_columns(FILE *out, const struct run *run, const struct acell *cell)
+{
+	struct load_facts f;
+	if (!cell || load_facts_of(run, cell, &f) != 0) {
+		for (int i = 0; i < LOAD_COLUMNS; i++)
+			fputc(',', out);
+		return;
+	}
+	fprintf(out, ",%lld,", f.connections);
+	put_csv(out, f.invoking ? "" : f.user);
+	count_column(out, f.finished);
+	count_column(out, f.blocked);
+	count_column(out, f.stalled);
+	count_column(out, f.spin);
+	count_column(out, f.finished_first);
+	fputc(',', out);
+	for (size_t i = 0; i < f.nsizes; i++)
+		fprintf(out, "%s%lld:%lld", i ? " " : "", f.sizes[i].size, f.sizes[i].count);
+	count_column(out, f.refused);
+	fputc(',', out);
+	put_csv(out, f.refused_errno);
+	count_column(out, f.soft);
+	count_column(out, f.hard);
+	count_column(out, f.pages_at_start);
+}
 
 static void cell_columns(FILE *out, const struct acell *cell)
 {
-	const size_t n = sizeof kernel_columns / sizeof kernel_columns[0];
+	const size_t n = sizeof kernel_columns / sizeof kernel_columns[0] - LOAD_COLUMNS;
 	if (!cell) {
 		fputs("missing", out);
 		for (size_t i = 1; i < n; i++)
@@ -63,6 +105,7 @@ int csv_report(FILE *out, const struct joined *joined)
 		for (size_t k = 0; k < joined->nruns; k++) {
 			fputc(',', out);
 			cell_columns(out, join_cell(joined, r, k));
+			load_columns(out, &joined->runs[k], join_cell(joined, r, k));
 		}
 		fputc('\n', out);
 	}

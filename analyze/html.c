@@ -106,6 +106,34 @@ static void intro(FILE *out, const struct joined *joined)
 		joined->nrows, joined->ndivergent, joined->npartial);
 }
 
+/* The rest of a table's head row: a column per kernel. */
+static void kernel_heads(FILE *out, const struct joined *joined)
+{
+	for (size_t k = 0; k < joined->nruns; k++) {
+		fprintf(out, "<th>%c: ", kernel_letter(k));
+		put_html(out, joined->runs[k].label);
+		fputs("</th>", out);
+	}
+	fputs("</tr>\n", out);
+}
+
+/* A summary that marks profile names as `code`: <code> here. */
+static void put_code_html(FILE *out, const char *text)
+{
+	bool code = false;
+	for (const char *p = text; *p; p++) {
+		if (*p == '`') {
+			fputs(code ? "</code>" : "<code>", out);
+			code = !code;
+			continue;
+		}
+		char one[2] = {*p, '\0'};
+		put_html(out, one);
+	}
+	if (code)
+		fputs("</code>", out);
+}
+
 /* Near the top: which real programs hang on which kernel (programs.c). */
 static void programs_summary_html(FILE *out, const struct joined *joined)
 {
@@ -121,22 +149,51 @@ static void programs_summary_html(FILE *out, const struct joined *joined)
 		fprintf(out, "<li>%c: <b>", kernel_letter(k));
 		put_html(out, joined->runs[k].label);
 		fputs("</b>: ", out);
-		/* The summary marks profile names as `code`: <code> here. */
-		bool code = false;
-		for (const char *p = summary; *p; p++) {
-			if (*p == '`') {
-				fputs(code ? "</code>" : "<code>", out);
-				code = !code;
-				continue;
-			}
-			char one[2] = {*p, '\0'};
-			put_html(out, one);
+		put_code_html(out, summary);
+		programs_load_summary(joined, k, summary, sizeof summary);
+		if (summary[0]) {
+			fputs("<ul><li>", out);
+			put_code_html(out, summary);
+			fputs("</li></ul>", out);
 		}
-		if (code)
-			fputs("</code>", out);
 		fputs("</li>\n", out);
 	}
 	fputs("</ul>\n", out);
+}
+
+/* The load cells side by side (as the markdown report's table). */
+static void load_table(FILE *out, const struct joined *joined)
+{
+	bool any = false;
+	for (size_t r = 0; r < joined->nrows; r++) {
+		if (!load_row(joined, r))
+			continue;
+		if (!any) {
+			fputs("<h2>Many connections (load cells)</h2>\n<p class=\"note\">Each load "
+			      "cell runs N connections through one relay process. Per kernel: the "
+			      "outcome, how many connections finished or got stuck, the pipe sizes "
+			      "they got (count &times; size), the F_SETPIPE_SZ refusals and the "
+			      "per-user pipe limits with the user&#39;s pages when the relay "
+			      "started.</p>\n<table id=\"load\"><tr><th>load cell</th>",
+			      out);
+			kernel_heads(out, joined);
+			any = true;
+		}
+		char text[1200];
+		load_row_title(joined, r, text, sizeof text);
+		fputs("<tr><td>", out);
+		put_html(out, text);
+		fputs("</td>", out);
+		for (size_t k = 0; k < joined->nruns; k++) {
+			load_cell_text(joined, r, k, text, sizeof text);
+			fputs("<td>", out);
+			put_html(out, text);
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	if (any)
+		fputs("</table>\n", out);
 }
 
 /* Which regime each kernel's cells match, in a few words and counts; the
@@ -158,9 +215,19 @@ static void regimes(FILE *out, const struct joined *joined)
 		put_html(out, run->label);
 		fprintf(out, "</b>: %s. Stuck cells: %zu; asleep at entry in wait_for_space: %zu; "
 			     "asleep mid-call in splice_to_pipe: %zu; EAGAIN on an O_NONBLOCK pipe "
-			     "without SPLICE_F_NONBLOCK: %zu; asleep despite it: %zu.</li>\n",
+			     "without SPLICE_F_NONBLOCK: %zu; asleep despite it: %zu.",
 			regime_name(v.regime), v.stuck, v.entry, v.midcall, v.promoted,
 			v.not_promoted);
+		char accounting[1024];
+		regime_accounting_text(&v, accounting, sizeof accounting);
+		if (accounting[0]) {
+			fputc(' ', out);
+			put_html(out, accounting);
+			fputs(" <code>", out);
+			put_html(out, v.accounting_example);
+			fputs("</code>", out);
+		}
+		fputs("</li>\n", out);
 	}
 	fputs("</ul>\n", out);
 }
@@ -342,12 +409,7 @@ static void profiles(FILE *out, const struct joined *joined)
 			fputs("<h2>Profiles (real programs' parameters)</h2>\n<table class=\"grid\">"
 			      "<tr><th>profile</th><th>scenario</th><th>payload</th>",
 			      out);
-			for (size_t k = 0; k < joined->nruns; k++) {
-				fprintf(out, "<th>%c: ", kernel_letter(k));
-				put_html(out, joined->runs[k].label);
-				fputs("</th>", out);
-			}
-			fputs("</tr>\n", out);
+			kernel_heads(out, joined);
 			any = true;
 		}
 		char payload[24];
@@ -398,6 +460,7 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 	head(out, joined);
 	intro(out, joined);
 	programs_summary_html(out, joined);
+	load_table(out, joined);
 	regimes(out, joined);
 	plots(out, joined, opts);
 	grids(out, joined);

@@ -76,6 +76,9 @@ static void programs_section(FILE *out, const struct joined *joined)
 		snprintf(line, sizeof line, "**%c: %s**: %s", kernel_letter(k), joined->runs[k].label,
 			 summary);
 		wrap(out, "- ", "  ", line, 80);
+		programs_load_summary(joined, k, summary, sizeof summary);
+		if (summary[0])
+			wrap(out, "  - ", "    ", summary, 80);
 	}
 	fputc('\n', out);
 	table_head(out, joined, "profile (program)");
@@ -93,6 +96,42 @@ static void programs_section(FILE *out, const struct joined *joined)
 		fputc('\n', out);
 	}
 	fputc('\n', out);
+}
+
+/* The load cells side by side: per kernel, how many connections finished
+ * or stuck, the pipe sizes they got, the F_SETPIPE_SZ refusals and the
+ * per-user limits they ran under. */
+static void load_section(FILE *out, const struct joined *joined)
+{
+	bool any = false;
+	for (size_t r = 0; r < joined->nrows; r++) {
+		if (!load_row(joined, r))
+			continue;
+		if (!any) {
+			fputs("## Many connections (load cells)\n\n", out);
+			wrap(out, "", "",
+			     "Each load cell runs N connections through one relay process. Per "
+			     "kernel: the outcome, how many connections finished or got stuck, "
+			     "the pipe sizes they got (count × size), the F_SETPIPE_SZ refusals "
+			     "and the per-user pipe limits (pipe-user-pages-soft/hard) with the "
+			     "user's pages when the relay started.",
+			     80);
+			fputc('\n', out);
+			table_head(out, joined, "load cell");
+			any = true;
+		}
+		char text[1200];
+		load_row_title(joined, r, text, sizeof text);
+		fputc('|', out);
+		md_cell(out, text);
+		for (size_t k = 0; k < joined->nruns; k++) {
+			load_cell_text(joined, r, k, text, sizeof text);
+			md_cell(out, text);
+		}
+		fputc('\n', out);
+	}
+	if (any)
+		fputc('\n', out);
 }
 
 static void kernels_section(FILE *out, const struct joined *joined)
@@ -643,6 +682,7 @@ int markdown_report(FILE *out, const struct joined *joined, const struct report_
 	wrap(out, "", "", line, 80);
 	fputc('\n', out);
 	programs_section(out, joined);
+	load_section(out, joined);
 	kernels_section(out, joined);
 	differences_section(out, joined);
 	regimes_section(out, joined);

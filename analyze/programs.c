@@ -129,6 +129,12 @@ void programs_cell(const struct joined *joined, size_t k, size_t profile, char *
 			appendf(buf, len, &used, " %s", payload);
 			if (strcmp(cell->sender, "one") != 0)
 				appendf(buf, len, &used, " sender %s", cell->sender);
+			struct load_facts f;
+			if (load_facts_of(&joined->runs[k], cell, &f) == 0) {
+				char condition[160];
+				load_condition_text(&f, condition, sizeof condition);
+				appendf(buf, len, &used, " (%s)", condition);
+			}
 			listed = true;
 		}
 	}
@@ -155,4 +161,95 @@ const char *program_name(size_t profile)
 const char *program_text(size_t profile)
 {
 	return profiles[profile].program;
+}
+
+/* What a program does in a load cell of this outcome (present tense: a
+ * condition, "hangs with 128 connections as nobody"). */
+static const char *const load_verbs[OUTCOME_COUNT] = {
+	[OUTCOME_OK] = "passes",
+	[OUTCOME_BLOCKED] = "hangs (asleep in splice)",
+	[OUTCOME_STALLED] = "hangs (waiting for readiness)",
+	[OUTCOME_SPIN] = "spins",
+	[OUTCOME_ERROR] = "fails with an error",
+	[OUTCOME_CORRUPT] = "corrupts the data",
+	[OUTCOME_CRASHED] = "crashes",
+};
+
+/* The facts behind a stuck load cell: how many finished, and the pipes
+ * the connections past the per-user limit got. */
+static void load_why(const struct load_facts *f, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	appendf(buf, len, &used, "%lld of %lld finished", f->finished, f->connections);
+	long long smallest = load_smallest_pipe(f);
+	if (load_accounting_bit(f) && smallest > 0) {
+		long long slots = smallest / f->page_size;
+		appendf(buf, len, &used,
+			"; past the per-user pipe limit new pipes got %lld slot%s, F_SETPIPE_SZ "
+			"refused with EPERM",
+			slots, slots == 1 ? "" : "s");
+	}
+}
+
+/* One profile's load cells on kernel k, the trouble first: "Go 1.21.0 to
+ * 1.21.4 (`go1.21.0-1.21.4`) under load: hangs (...) with 128 connections
+ * as nobody (32 of 128 finished; ...); passes with ... and with ...", or
+ * "passes in every load cell (...)". Nothing when it ran none here. */
+static void load_sentence(const struct joined *joined, size_t k, size_t profile, char *buf,
+			  size_t len, size_t *used)
+{
+	const char *name = profiles[profile].name;
+	size_t n = 0, passed = 0;
+	for (size_t r = 0; r < joined->nrows; r++) {
+		const struct acell *cell = join_cell(joined, r, k);
+		if (cell && cell->profile && strcmp(cell->profile, name) == 0 &&
+		    strcmp(cell->scenario, "load") == 0) {
+			n++;
+			passed += cell->outcome == OUTCOME_OK;
+		}
+	}
+	if (!n)
+		return;
+	appendf(buf, len, used, "%s%s (`%s`) under load:", *used ? " " : "",
+		profiles[profile].program, name);
+	if (passed == n && n > 1)
+		appendf(buf, len, used, " passes in every load cell (");
+	size_t shown = 0;
+	for (size_t v = 0; v < sizeof verb_order / sizeof verb_order[0]; v++) {
+		size_t listed = 0;
+		for (size_t r = 0; r < joined->nrows; r++) {
+			const struct acell *cell = join_cell(joined, r, k);
+			struct load_facts f;
+			if (!cell || !cell->profile || strcmp(cell->profile, name) != 0 ||
+			    cell->outcome != verb_order[v] ||
+			    load_facts_of(&joined->runs[k], cell, &f) != 0)
+				continue;
+			char condition[160];
+			load_condition_text(&f, condition, sizeof condition);
+			if (passed == n && n > 1)
+				appendf(buf, len, used, "%s%s", shown ? "; " : "", condition);
+			else if (listed)
+				appendf(buf, len, used, " and with %s", condition);
+			else
+				appendf(buf, len, used, "%s %s with %s", shown ? ";" : "",
+					load_verbs[verb_order[v]], condition);
+			if (cell->outcome != OUTCOME_OK) {
+				char why[256];
+				load_why(&f, why, sizeof why);
+				appendf(buf, len, used, " (%s)", why);
+			}
+			listed++;
+			shown++;
+		}
+	}
+	appendf(buf, len, used, "%s.", passed == n && n > 1 ? ")" : "");
+}
+
+void programs_load_summary(const struct joined *joined, size_t k, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < profile_count; i++)
+		load_sentence(joined, k, i, buf, len, &used);
 }

@@ -43,6 +43,67 @@ static const char *sleeping_twin(const struct run *run, const struct acell *cell
 	return NULL;
 }
 
+/* The accounting step: load cells where F_SETPIPE_SZ was refused with
+ * EPERM, i.e. the user reached pipe-user-pages-soft, and the pipes the
+ * connections got past it. */
+static void accounting_of_run(const struct run *run, struct regime_view *v)
+{
+	v->accounting_slots = -1;
+	v->accounting_soft = -1;
+	for (size_t i = 0; i < run->ncells; i++) {
+		const struct acell *cell = &run->cells[i];
+		struct load_facts f;
+		if (load_facts_of(run, cell, &f) != 0 || !load_accounting_bit(&f))
+			continue;
+		v->accounting++;
+		long long smallest = load_smallest_pipe(&f);
+		long long slots = smallest > 0 ? smallest / f.page_size : -1;
+		if (slots > 0 && (v->accounting_slots < 0 || slots < v->accounting_slots))
+			v->accounting_slots = slots;
+		if (f.soft >= 0)
+			v->accounting_soft = f.soft;
+		/* The example: the first stuck cell, else the first one. */
+		bool first_stuck = cell->outcome != OUTCOME_OK && !v->accounting_stuck++;
+		if (first_stuck || !v->accounting_example)
+			v->accounting_example = cell->id;
+	}
+}
+
+void regime_accounting_text(const struct regime_view *v, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	if (!v->accounting)
+		return;
+	appendf(buf, len, &used,
+		"Accounting: in %zu load cell(s) the user reached the per-user pipe limit", v->accounting);
+	if (v->accounting_soft >= 0)
+		appendf(buf, len, &used, " (pipe-user-pages-soft, %lld pages)", v->accounting_soft);
+	appendf(buf, len, &used,
+		": F_SETPIPE_SZ was refused with EPERM, as since 4.5 (commit 759c01142a5d, "
+		"\"pipe: limit the per-user amount of pages allocated in pipes\")");
+	if (v->accounting_slots == 1)
+		appendf(buf, len, &used,
+			", and the pipes made past it got 1 slot, the minimum before commit "
+			"46c4c9d1beb7 (\"pipe: increase minimum default pipe size to 2 pages\")");
+	else if (v->accounting_slots > 1)
+		appendf(buf, len, &used,
+			", and the smallest pipes got %lld slots (2 is the minimum from commit "
+			"46c4c9d1beb7, \"pipe: increase minimum default pipe size to 2 pages\")",
+			v->accounting_slots);
+	appendf(buf, len, &used, " (docs/kernel-history.md, Per-user pipe accounting).");
+	if (v->accounting_stuck)
+		appendf(buf, len, &used,
+			" %zu of them got stuck: a pipe that small fills at the first splice, "
+			"and with flags 0 the relay then sleeps for a reader that is itself. "
+			"Example:",
+			v->accounting_stuck);
+	else
+		appendf(buf, len, &used,
+			" None of them got stuck: on this kernel a full small pipe does not "
+			"hold the relay. Example:");
+}
+
 void regime_of_run(const struct run *run, struct regime_view *v)
 {
 	memset(v, 0, sizeof *v);
@@ -76,6 +137,7 @@ void regime_of_run(const struct run *run, struct regime_view *v)
 				v->not_promoted_example = cell->id;
 		}
 	}
+	accounting_of_run(run, v);
 	bool entry = v->entry > 0;
 	bool midcall = v->midcall > 0;
 	if ((entry && midcall) || (v->promoted && v->not_promoted) || (midcall && v->promoted))
@@ -228,6 +290,10 @@ void regime_markdown(FILE *out, const struct run *run, const struct regime_view 
 			 v->stuck, v->with_stack);
 		item(out, line, NULL, NULL);
 	}
+	char accounting[1024];
+	regime_accounting_text(v, accounting, sizeof accounting);
+	if (accounting[0])
+		item(out, accounting, v->accounting_example, NULL);
 	if (v->regime == REGIME_AB)
 		item(out,
 		     "Not shown: where the relay sleeps (pipe_wait inside splice_to_pipe before "

@@ -45,6 +45,23 @@ void print_kernel_lines(FILE *out, const struct joined *joined)
 	}
 }
 
+/* Under a load cell: its connections and pipe accounting, one line per
+ * kernel, so the counts read side by side. */
+static void load_lines(FILE *out, const struct joined *joined, size_t r)
+{
+	for (size_t k = 0; k < joined->nruns; k++) {
+		const struct acell *cell = join_cell(joined, r, k);
+		struct load_facts facts;
+		if (!cell || load_facts_of(&joined->runs[k], cell, &facts) != 0)
+			continue;
+		char line[1024];
+		load_line(&facts, line, sizeof line);
+		fprintf(out, "  %c: ", kernel_letter(k));
+		put_plain(out, line);
+		fputc('\n', out);
+	}
+}
+
 int text_report(FILE *out, const struct joined *joined, const struct report_opts *opts)
 {
 	print_kernel_lines(out, joined);
@@ -79,6 +96,7 @@ int text_report(FILE *out, const struct joined *joined, const struct report_opts
 			fputc(')', out);
 		}
 		fputc('\n', out);
+		load_lines(out, joined, r);
 	}
 	fprintf(out, "\n%zu cells joined: %zu differ between kernels, %zu of them missing on some "
 		     "kernel%s\n",

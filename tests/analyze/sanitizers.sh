@@ -31,6 +31,12 @@ for f in md html csv; do
 done
 echo "ok - same outputs as the normal build"
 run committed 0 --markdown "$work/c.md" --html "$work/c.html" --csv "$work/c.csv" "$host_results" "$guest_results"
+run load 0 --all --markdown "$work/l.md" --html "$work/l.html" --csv "$work/l.csv" \
+  "$fixtures/load-el7-3.10.json" "$fixtures/load-host-6.18.json"
+jq '.cells[0].load.user.name = 7 | .cells[0].load.pipes.sizes = [1, {"size": -1, "count": 2}]
+  | .cells[0].load.per_connection = null' "$fixtures/load-el7-3.10.json" >"$work/load-bad.json"
+run load_bad 0 --all --markdown "$work/lb.md" --html "$work/lb.html" --csv "$work/lb.csv" \
+  "$work/load-bad.json" "$fixtures/load-host-6.18.json"
 head -c 4000 "$fixtures/debian12-6.1.json" >"$work/truncated.json"
 run truncated 64 "$fixtures/debian12-6.1.json" "$work/truncated.json"
 jq '.cells[3].id = .cells[0].id' "$fixtures/debian12-6.1.json" >"$work/dup.json"

@@ -131,6 +131,48 @@ static void test_text_pieces(void **state)
 	assert_int_equal(used, 8);
 }
 
+/* The load facts in words: counts with only the non-zero kinds, pipe
+ * sizes as count x size, refusals with their errno, and the accounting
+ * clue only for EPERM. */
+static void test_load_pieces(void **state)
+{
+	(void)state;
+	struct load_facts f = {.present = true, .connections = 128, .finished = 32, .blocked = 96,
+			       .soft = 16384, .hard = 0, .pages_at_start = 16546,
+			       .refused = 193, .nsizes = 3, .page_size = 4096};
+	snprintf(f.user, sizeof f.user, "nobody");
+	snprintf(f.refused_errno, sizeof f.refused_errno, "EPERM");
+	f.sizes[0] = (struct load_size){1048576, 63};
+	f.sizes[1] = (struct load_size){65536, 15};
+	f.sizes[2] = (struct load_size){4096, 178};
+	char buf[512];
+	load_counts_text(&f, buf, sizeof buf);
+	assert_string_equal(buf, "32 of 128 finished, 96 blocked");
+	load_pipes_text(&f, buf, sizeof buf);
+	assert_string_equal(buf, "63 × 1M, 15 × 64K, 178 × 4K");
+	load_refused_text(&f, buf, sizeof buf);
+	assert_string_equal(buf, "193 (EPERM)");
+	load_limits_text(&f, buf, sizeof buf);
+	assert_string_equal(buf, "soft 16384, hard 0; 16546 pages at start");
+	assert_int_equal(load_smallest_pipe(&f), 4096);
+	assert_true(load_accounting_bit(&f));
+	snprintf(f.refused_errno, sizeof f.refused_errno, "EINVAL");
+	assert_false(load_accounting_bit(&f));
+	f.invoking = true;
+	f.connections = 1;
+	load_condition_text(&f, buf, sizeof buf);
+	assert_string_equal(buf, "1 connection as the invoking user");
+	f.refused = 0;
+	f.nsizes = 0;
+	f.soft = -1;
+	load_refused_text(&f, buf, sizeof buf);
+	assert_string_equal(buf, "none");
+	load_pipes_text(&f, buf, sizeof buf);
+	assert_string_equal(buf, "-");
+	load_limits_text(&f, buf, sizeof buf);
+	assert_string_equal(buf, "soft -, hard 0; 16546 pages at start");
+}
+
 static void test_join(void **state)
 {
 	(void)state;
@@ -190,7 +232,8 @@ static void test_join(void **state)
 	assert_int_equal(csv_report(out, &joined), 0);
 	fclose(out);
 	assert_non_null(strstr(text, "\nx,drain,,tcp4,65536,1048576,1048576,none,0,0,0,busy,one,"
-				     "262144,yes,ok,true,0,,0,0,0,0.0,0.0,missing,,,,,,,,\n"));
+				     "262144,yes,ok,true,0,,0,0,0,0.0,0.0,,,,,,,,,,,,,,"
+				     "missing,,,,,,,,,,,,,,,,,,,,,\n"));
 	free(text);
 	join_free(&joined);
 }
@@ -244,7 +287,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_regimes),	  cmocka_unit_test(test_release),
 		cmocka_unit_test(test_reproduce), cmocka_unit_test(test_text_pieces),
-		cmocka_unit_test(test_join),	  cmocka_unit_test(test_shell_words),
+		cmocka_unit_test(test_load_pieces), cmocka_unit_test(test_join),	  cmocka_unit_test(test_shell_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
