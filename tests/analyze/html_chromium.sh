@@ -45,10 +45,10 @@ echo "ok - the legend names every outcome"
 blocked=$(cat "$host_results/matrix.json" "$guest_results/matrix.json" | jq -s '[.[].cells[] | select(.outcome == "blocked")] | length')
 expect "$(grep -o 'class="o-blocked' "$dom" | wc -l)" "$blocked" "blocked cells in the grids (as in the files)"
 expect_gt "$(grep -o '<svg' "$dom" | wc -l)" 3 "SVG plots in the DOM"
-# A kernel without probes gets a line, not an empty plot.
+dom=$work/s.dump.out
+# A kernel without probes (the fixture's 6.1) gets a line, not an empty plot.
 grep -q '<p>no probes on this kernel' "$dom" || fail "no 'no probes on this kernel' line in the DOM"
 echo "ok - a kernel without probes says so"
-dom=$work/s.dump.out
 grep -q 'class="kernel-label">synthetic-3.10<' "$dom" || fail "fixture label missing"
 grep -q '<b>synthetic-3.10</b>: before 4.9' "$dom" || fail "no regime verdict for the 3.10-like fixture"
 echo "ok - regime verdict per kernel"

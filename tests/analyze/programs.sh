@@ -7,7 +7,7 @@
 # expectation is read from the files with jq, not written down here.
 . "$(dirname "$0")/lib.sh"
 el7=$fixtures/el7-3.10.0-1160-quick.json
-# A committed Debian 12 result (any kernel past 5.1 will do).
+# The committed Debian 12 result (any kernel past 5.1 would do).
 deb=$guest_results/matrix.json
 "$ANALYZE" -q --markdown "$work/r.md" --html "$work/r.html" "$el7" "$deb" || fail "analyze exited $?"
 md=$work/r.md
