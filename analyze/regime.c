@@ -253,7 +253,7 @@ void regime_markdown(FILE *out, const struct run *run, const struct regime_view 
 	if (v->midcall) {
 		char seen[160];
 		seen_by(seen, sizeof seen, v->midcall_stack, "in pipe_wait called from splice_to_pipe",
-			v->midcall_probe, "enter splice_to_pipe with free slots and never return");
+			v->midcall_probe, "enter splice_to_pipe and sleep there without returning");
 		snprintf(line, sizeof line,
 			 "Mid-call: %zu stuck cell(s) sleep inside splice_to_pipe (%s), as "
 			 "kernels before 4.9 do. Example:",
@@ -325,7 +325,7 @@ void regime_cell_text(const struct acell *cell, char *buf, size_t len)
 		snprintf(buf, len, "sleeps in pipe_wait called from splice_to_pipe (kernel stack): "
 				   "mid-call, as before 4.9");
 	else if (cell->clues & CLUE_PROBE_MIDCALL)
-		snprintf(buf, len, "splice_to_pipe entered with free slots and never returned "
+		snprintf(buf, len, "splice_to_pipe entered and slept there without returning "
 				   "(probes): mid-call, as before 4.9");
 	else if (stuck(cell) && (cell->clues & CLUE_STACK_ENTRY))
 		snprintf(buf, len, "sleeps in wait_for_space (kernel stack): at entry, as from 4.9"
