@@ -91,25 +91,16 @@ static void bad(struct ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* jansson's type of a value in the scanner's terms, so both paths word a
+ * wrong type with scan_type_name. */
 static const char *type_name(const json_t *value)
 {
-	switch (json_typeof(value)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a real number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
+	static const enum scan_type of_json[] = {
+		[JSON_OBJECT] = SCAN_OBJECT,   [JSON_ARRAY] = SCAN_ARRAY, [JSON_STRING] = SCAN_STRING,
+		[JSON_INTEGER] = SCAN_INTEGER, [JSON_REAL] = SCAN_REAL,	  [JSON_TRUE] = SCAN_BOOL,
+		[JSON_FALSE] = SCAN_BOOL,      [JSON_NULL] = SCAN_NULL,
+	};
+	return scan_type_name(of_json[json_typeof(value)]);
 }
 
 enum want { W_STR = 1, W_INT = 2, W_NUM = 4, W_BOOL = 8, W_OBJ = 16, W_ARR = 32, W_NULL = 64 };
