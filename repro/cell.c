@@ -165,6 +165,14 @@ int64_t cell_queue_bytes(int fd, unsigned long request)
 	return value;
 }
 
+int cell_unwritable(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+	if (fd < 0 || poll(&pfd, 1, 0) < 0 || pfd.revents & (POLLERR | POLLNVAL))
+		return -1;
+	return !(pfd.revents & POLLOUT);
+}
+
 static void *monitor_thread(void *arg)
 {
 	struct cell_ctx *ctx = arg;
@@ -177,6 +185,9 @@ static void *monitor_thread(void *arg)
 		shared->dst_snd_queue = ctx->params->scenario == SCENARIO_PROXY
 						? cell_queue_bytes(ctx->relay.dst, SIOCOUTQ)
 						: -1;
+		shared->dst_unwritable = ctx->params->scenario == SCENARIO_PROXY
+						 ? cell_unwritable(ctx->relay.dst)
+						 : -1;
 		atomic_fetch_add(&shared->monitor_seq, 1);
 	}
 	return NULL;

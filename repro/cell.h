@@ -67,6 +67,7 @@ struct cell_shared {
 	int64_t src_rcv_queue;
 	int64_t pipe_bytes;
 	int64_t dst_snd_queue;
+	int dst_unwritable; /* cell_unwritable() of the relay's destination */
 
 	/* Written once when the cell ends on its own. */
 	_Atomic int finished;
@@ -119,5 +120,7 @@ int cell_set_nonblock(int fd, bool on);
 bool cell_wait_request(int request_fd);
 /* SIOCINQ / FIONREAD / SIOCOUTQ of fd, -1 when unknown. */
 int64_t cell_queue_bytes(int fd, unsigned long request);
+/* 1 when poll() says fd is not writable now, 0 when it is, -1 unknown. */
+int cell_unwritable(int fd);
 
 #endif

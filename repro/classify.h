@@ -27,7 +27,13 @@ struct stuck_snapshot {
 	int64_t src_rcv_queue; /* -1 unknown */
 	int64_t pipe_bytes;    /* -1 unknown */
 	int activity;	       /* enum relay_activity, the relay's own account */
+	int dst_unwritable;    /* 1: poll() said its destination is not writable */
+	int tcp_memory_pressure; /* 1: TCP was under memory pressure in this cell */
+	uint64_t quiet_ns;	 /* since the cell last moved a byte */
 };
+
+/* The relay's next step needs its destination, which cannot take bytes. */
+bool classify_waits_on_destination(const struct stuck_snapshot *snapshot);
 
 enum verdict classify_stuck(const struct stuck_snapshot *snapshot, char *note, size_t note_len);
 

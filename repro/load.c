@@ -447,6 +447,7 @@ static void *monitor_thread(void *arg)
 				dir->src_rcv_queue = cell_queue_bytes(fds->src, SIOCINQ);
 				dir->pipe_bytes = cell_queue_bytes(fds->pipe_read, FIONREAD);
 				dir->dst_snd_queue = cell_queue_bytes(fds->dst, SIOCOUTQ);
+				dir->dst_unwritable = cell_unwritable(fds->dst);
 			}
 		}
 		pthread_mutex_unlock(&ctx->lock);

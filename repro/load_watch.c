@@ -87,7 +87,7 @@ struct judged {
 };
 
 static void judge(const struct load_watch *watch, pid_t pid, const struct cell_shared *shared,
-		  uint32_t i, uint64_t window_ns, bool with_stack, struct judged *out)
+		  uint32_t i, const struct load_quiet *quiet, bool with_stack, struct judged *out)
 {
 	const struct load_shared *load = shared->load;
 	const struct load_slot *slot = &load->slot[i];
@@ -113,7 +113,9 @@ static void judge(const struct load_watch *watch, pid_t pid, const struct cell_s
 	const struct thread_mark *mark = &watch->marks[i * LOAD_DIRS + (uint32_t)d];
 	bool same = mark->conn == atomic_load(&slot->conn) && mark->tid == tid;
 	uint64_t eagain = atomic_load(&dir->eagain);
-	s->window_ns = window_ns;
+	s->window_ns = quiet->window_ns;
+	s->quiet_ns = quiet->cell_quiet_ns;
+	s->tcp_memory_pressure = quiet->tcp_memory_pressure;
 	s->relay_cpu_known = same && mark->cpu_known && s->relay.cpu_known;
 	s->relay_cpu_ns = s->relay_cpu_known && s->relay.cpu_ns > mark->cpu_ns
 				  ? s->relay.cpu_ns - mark->cpu_ns : 0;
@@ -121,6 +123,7 @@ static void judge(const struct load_watch *watch, pid_t pid, const struct cell_s
 	s->src_rcv_queue = dir->src_rcv_queue;
 	s->pipe_bytes = dir->pipe_bytes;
 	s->activity = atomic_load(&dir->activity);
+	s->dst_unwritable = dir->dst_unwritable;
 	/* The client and sink threads serve every connection: one busy filling
 	 * other connections' socket buffers cannot wake a relay asleep in
 	 * splice on a full pipe, so that verdict needs no quiet peers. Any
@@ -149,7 +152,8 @@ static void judge(const struct load_watch *watch, pid_t pid, const struct cell_s
 	default:
 		out->verdict = CONN_UNKNOWN;
 		out->may_progress = s->relay.state == 'R' || s->relay.syscall_nr == SYSCALL_RUNNING ||
-				    s->peers[0].state == 'R' || s->peers[1].state == 'R';
+				    s->peers[0].state == 'R' || s->peers[1].state == 'R' ||
+				    classify_waits_on_destination(s);
 	}
 }
 
@@ -193,7 +197,7 @@ static json_t *connection_evidence(const struct cell_shared *shared, uint32_t i,
 }
 
 int load_watch_verdict(struct load_watch *watch, pid_t pid, struct cell_shared *shared,
-		       uint64_t window_ns, json_t **evidence)
+		       const struct load_quiet *quiet, json_t **evidence)
 {
 	struct load_shared *load = shared->load;
 	if (!watch || !load)
@@ -206,7 +210,7 @@ int load_watch_verdict(struct load_watch *watch, pid_t pid, struct cell_shared *
 		if (!atomic_load(&load->slot[i].conn))
 			continue;
 		struct judged judged;
-		judge(watch, pid, shared, i, window_ns, false, &judged);
+		judge(watch, pid, shared, i, quiet, false, &judged);
 		free_judged(&judged);
 		counts[judged.verdict]++;
 		may_progress += judged.may_progress;
@@ -237,7 +241,7 @@ int load_watch_verdict(struct load_watch *watch, pid_t pid, struct cell_shared *
 	memcpy(load->verdicts, counts, sizeof counts);
 
 	struct judged judged;
-	judge(watch, pid, shared, (uint32_t)first[worst], window_ns, true, &judged);
+	judge(watch, pid, shared, (uint32_t)first[worst], quiet, true, &judged);
 	json_t *example = connection_evidence(shared, (uint32_t)first[worst], &judged);
 	free_judged(&judged);
 	char note[768];

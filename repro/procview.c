@@ -42,6 +42,44 @@ void procview_set_root(const char *root)
 	proc_root = root;
 }
 
+/* The value under `field` in net/netstat's two TcpExt lines (names, values). */
+static uint64_t tcpext_counter(const char *field)
+{
+	char path[PATH_MAX], text[16384];
+	snprintf(path, sizeof path, "%s/net/netstat", proc_root);
+	if (read_text(path, text, sizeof text) <= 0)
+		return UINT64_MAX;
+	char *names = strstr(text, "TcpExt:");
+	char *values = names ? strstr(names + 1, "TcpExt:") : NULL;
+	if (!values)
+		return UINT64_MAX;
+	values[-1] = '\0';
+	char *name_save = NULL, *value_save = NULL;
+	char *name = strtok_r(names, " \n", &name_save);
+	char *value = strtok_r(values, " \n", &value_save);
+	for (; name && value; name = strtok_r(NULL, " \n", &name_save),
+			      value = strtok_r(NULL, " \n", &value_save))
+		if (!strcmp(name, field))
+			return strtoull(value, NULL, 10);
+	return UINT64_MAX;
+}
+
+int procview_tcp_memory_pressure(uint64_t *entries)
+{
+	*entries = tcpext_counter("TCPMemoryPressures");
+	char path[PATH_MAX], text[16384];
+	snprintf(path, sizeof path, "%s/net/protocols", proc_root);
+	if (read_text(path, text, sizeof text) <= 0)
+		return -1;
+	char *save = NULL;
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[16], press[8];
+		if (sscanf(line, "%15s %*u %*d %*d %7s", name, press) == 2 && !strcmp(name, "TCP"))
+			return !strcmp(press, "yes") ? 1 : !strcmp(press, "no") ? 0 : -1;
+	}
+	return -1;
+}
+
 static void task_path(char *buf, size_t len, pid_t pid, pid_t tid, const char *file)
 {
 	snprintf(buf, len, "%s/%d/task/%d/%s", proc_root, (int)pid, (int)tid, file);

@@ -40,6 +40,13 @@ void procview_set_root(const char *root);
  * it, else utime+stime ticks. Returns false when unreadable. */
 bool procview_cpu_ns(pid_t pid, pid_t tid, uint64_t *cpu_ns);
 
+/* 1 when the kernel says TCP is under memory pressure now (the "press"
+ * column of net/protocols: tcp_mem's middle limit passed, socket memory
+ * refused until it falls), 0 when not, -1 unknown. *entries gets how often
+ * it entered pressure so far (TcpExt TCPMemoryPressures in net/netstat),
+ * UINT64_MAX when unknown. */
+int procview_tcp_memory_pressure(uint64_t *entries);
+
 /* "splice", "epoll_wait"… for the syscalls a relay can sleep in; NULL else. */
 const char *syscall_name(long nr);
 /* The syscall as JSON should show it: its name, "running", "unknown" or the

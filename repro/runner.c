@@ -42,6 +42,7 @@ struct cell_run {
 	uint64_t relay_cpu_mark_ns;
 	bool relay_cpu_known;
 	uint64_t eagain_mark;
+	uint64_t tcp_pressure_entries; /* the kernel's count when the cell started */
 	struct load_watch *load_watch; /* load cells only */
 	struct relay_cmd_watch relay_watch; /* --relay-cmd cells */
 	/* Time the runner did not look at this cell (its own loop starved on
@@ -62,6 +63,26 @@ static void sleep_ns(uint64_t ns)
 	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
 			      .tv_nsec = (long)(ns % 1000000000ull)};
 	nanosleep(&ts, NULL);
+}
+
+/* 1 when TCP was under memory pressure at some time in this cell: now (the
+ * kernel's flag) or entered since it started (its counter). */
+static int tcp_pressure_in_cell(const struct cell_run *run)
+{
+	uint64_t entries;
+	int now = procview_tcp_memory_pressure(&entries);
+	if (entries != UINT64_MAX && run->tcp_pressure_entries != UINT64_MAX &&
+	    entries > run->tcp_pressure_entries)
+		return 1;
+	return now;
+}
+
+/* How long the cell has moved no byte at all. */
+static uint64_t quiet_for(const struct cell_run *run, uint64_t now)
+{
+	uint64_t last = atomic_load(&run->shared->last_progress_ns);
+	uint64_t since = last ? last : run->start_ns;
+	return now > since ? now - since : 0;
 }
 
 static uint64_t run_progress(const struct cell_shared *shared)
@@ -182,6 +203,7 @@ static int start_run(struct cell_run *run, const struct cell_params *params,
 	run->pid = pid;
 	run->request_fd = request[1];
 	run->start_ns = monotonic_ns();
+	procview_tcp_memory_pressure(&run->tcp_pressure_entries);
 	run->progress_mark = 0;
 	run->quiet = false;
 	return 0;
@@ -332,6 +354,9 @@ static bool take_snapshot(struct cell_run *run, struct stuck_snapshot *snapshot,
 	snapshot->src_rcv_queue = shared->src_rcv_queue;
 	snapshot->pipe_bytes = shared->pipe_bytes;
 	snapshot->activity = atomic_load(&shared->activity);
+	snapshot->dst_unwritable = shared->dst_unwritable;
+	snapshot->tcp_memory_pressure = tcp_pressure_in_cell(run);
+	snapshot->quiet_ns = quiet_for(run, now);
 	return true;
 }
 
@@ -387,8 +412,10 @@ static bool check_load_stuck(struct cell_run *run, bool queues, uint64_t now,
 		return false;
 	}
 	json_t *evidence = NULL;
-	int outcome = load_watch_verdict(run->load_watch, run->pid, shared,
-					 now - run->quiet_since_ns, &evidence);
+	struct load_quiet quiet = {.window_ns = now - run->quiet_since_ns,
+				   .cell_quiet_ns = quiet_for(run, now),
+				   .tcp_memory_pressure = tcp_pressure_in_cell(run)};
+	int outcome = load_watch_verdict(run->load_watch, run->pid, shared, &quiet, &evidence);
 	if (outcome < 0) {
 		open_window(run, now);
 		return false;

@@ -45,6 +45,14 @@ static void test_blocked(void **state)
 	char note[512];
 	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_BLOCKED);
 	assert_non_null(strstr(note, "pipe_wait_writable"));
+	/* A drain asleep on a full pipe is blocked whatever TCP does on the
+	 * destination: the relay itself would have to empty the pipe. */
+	s.dst_unwritable = 1;
+	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_BLOCKED);
+	s.activity = ACTIVITY_SPLICE_PUMP;
+	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_UNSURE);
+	s.activity = ACTIVITY_SPLICE_DRAIN;
+	s.dst_unwritable = 0;
 	/* Nothing pending means nothing proven: keep watching. */
 	s.src_rcv_queue = 0;
 	s.pipe_bytes = 0;
@@ -109,6 +117,30 @@ static void test_stalled(void **state)
 	char note[512];
 	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_STALLED);
 	assert_non_null(strstr(note, "source to become readable"));
+	/* Waiting for a destination that cannot take bytes is TCP's quiet
+	 * (drops under memory pressure wait for the retransmission timer);
+	 * waiting for one that can is a missed wakeup. Only when the relay
+	 * waits on the destination. */
+	s.activity = ACTIVITY_WAIT_DST;
+	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_STALLED);
+	s.dst_unwritable = 1;
+	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_UNSURE);
+	assert_non_null(strstr(note, "not writable"));
+	/* Under TCP memory pressure the kernel may owe the relay a wakeup
+	 * for seconds: a wait on a "writable" destination is judged only
+	 * after PRESSURE_PATIENCE_NS without a byte moving. */
+	s.activity = ACTIVITY_WAIT_DST;
+	s.dst_unwritable = 0;
+	s.tcp_memory_pressure = 1;
+	s.quiet_ns = 1000000000ull;
+	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_UNSURE);
+	assert_non_null(strstr(note, "memory pressure"));
+	s.quiet_ns = 11000000000ull;
+	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_STALLED);
+	assert_non_null(strstr(note, "memory pressure"));
+	s.activity = ACTIVITY_WAIT_SRC;
+	s.quiet_ns = 0;
+	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_STALLED);
 	procview_free(&s.relay);
 	procview_free(&s.peers[0]);
 }
@@ -135,6 +167,23 @@ static void test_constructed_rhel7_and_hidden_syscall(void **state)
 	procview_free(&s.peers[0]);
 }
 
+/* The kernel's own word on TCP memory, from a recorded 4.9 guest. */
+static void test_tcp_memory_pressure(void **state)
+{
+	(void)state;
+	uint64_t entries = 0;
+	procview_set_root(FIXTURES "tcp-pressure");
+	int pressure = procview_tcp_memory_pressure(&entries);
+	procview_set_root(FIXTURES "blocked");
+	uint64_t none = 0;
+	int unknown = procview_tcp_memory_pressure(&none);
+	procview_set_root("/proc");
+	assert_int_equal(pressure, 1);
+	assert_int_equal(entries, 1);
+	assert_int_equal(unknown, -1);
+	assert_true(none == UINT64_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_spin),
 		cmocka_unit_test(test_stalled),
 		cmocka_unit_test(test_constructed_rhel7_and_hidden_syscall),
+		cmocka_unit_test(test_tcp_memory_pressure),
 	};
 	return cmocka_run_group_tests_name("classify", tests, NULL, NULL);
 }
