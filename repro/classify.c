@@ -49,8 +49,12 @@ static const char *what_waits(int activity)
 
 bool classify_waits_on_destination(const struct stuck_snapshot *s)
 {
-	bool needs_destination =
-		s->activity == ACTIVITY_WAIT_DST || s->activity == ACTIVITY_SPLICE_PUMP;
+	/* A program that is not ours (--relay-cmd) does not say what its
+	 * readiness wait is for: it may be the write. */
+	bool unknown_wait = s->activity == ACTIVITY_NONE &&
+			    syscall_is_readiness_wait(s->relay.syscall_nr);
+	bool needs_destination = s->activity == ACTIVITY_WAIT_DST ||
+				 s->activity == ACTIVITY_SPLICE_PUMP || unknown_wait;
 	bool pressed = s->tcp_memory_pressure == 1 && s->quiet_ns < PRESSURE_PATIENCE_NS;
 	return needs_destination && (s->dst_unwritable == 1 || pressed);
 }

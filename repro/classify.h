@@ -32,6 +32,13 @@ struct stuck_snapshot {
 	uint64_t quiet_ns;	 /* since the cell last moved a byte */
 };
 
+/* What the runner knows of a cell's quiet when it asks for a verdict. */
+struct cell_quiet {
+	uint64_t window_ns;	 /* this no-progress window */
+	uint64_t cell_quiet_ns;	 /* since the cell last moved a byte */
+	int tcp_memory_pressure; /* 1: TCP was under memory pressure in the cell */
+};
+
 /* The relay's next step needs its destination, which cannot take bytes. */
 bool classify_waits_on_destination(const struct stuck_snapshot *snapshot);
 

@@ -100,13 +100,9 @@ void load_watch_free(struct load_watch *watch);
 void load_watch_open(struct load_watch *watch, pid_t pid, const struct cell_shared *shared);
 /* After the window, with fresh queue samples: the cell's outcome (and
  * evidence), or -1 when no connection is proven stuck yet. */
-struct load_quiet {
-	uint64_t window_ns;	 /* this no-progress window */
-	uint64_t cell_quiet_ns;	 /* since the cell last moved a byte */
-	int tcp_memory_pressure; /* 1: TCP was under memory pressure in the cell */
-};
+struct cell_quiet; /* classify.h */
 int load_watch_verdict(struct load_watch *watch, pid_t pid, struct cell_shared *shared,
-		       const struct load_quiet *quiet, json_t **evidence);
+		       const struct cell_quiet *quiet, json_t **evidence);
 
 /* The cell's `load` object and the aggregate counters (cell_json). */
 void load_json_set(json_t *cell, const struct cell_params *params,

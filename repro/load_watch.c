@@ -87,7 +87,7 @@ struct judged {
 };
 
 static void judge(const struct load_watch *watch, pid_t pid, const struct cell_shared *shared,
-		  uint32_t i, const struct load_quiet *quiet, bool with_stack, struct judged *out)
+		  uint32_t i, const struct cell_quiet *quiet, bool with_stack, struct judged *out)
 {
 	const struct load_shared *load = shared->load;
 	const struct load_slot *slot = &load->slot[i];
@@ -197,7 +197,7 @@ static json_t *connection_evidence(const struct cell_shared *shared, uint32_t i,
 }
 
 int load_watch_verdict(struct load_watch *watch, pid_t pid, struct cell_shared *shared,
-		       const struct load_quiet *quiet, json_t **evidence)
+		       const struct cell_quiet *quiet, json_t **evidence)
 {
 	struct load_shared *load = shared->load;
 	if (!watch || !load)

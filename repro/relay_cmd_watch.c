@@ -175,11 +175,15 @@ struct judged {
  * classifier with what /proc shows of its ends; anything else (Go's
  * threads parked in futex, a thread on a CPU) proves nothing. */
 static enum verdict judge_thread(const struct proc_ends *ends, struct thread_view *view,
-				 const struct thread_view *peer, uint64_t window_ns,
+				 const struct thread_view *peer, const struct cell_quiet *quiet,
 				 struct judged *out)
 {
-	struct stuck_snapshot snap = {.window_ns = window_ns, .src_rcv_queue = -1,
-				      .pipe_bytes = -1, .activity = ACTIVITY_NONE};
+	struct stuck_snapshot snap = {.window_ns = quiet->window_ns,
+				      .quiet_ns = quiet->cell_quiet_ns,
+				      .tcp_memory_pressure = quiet->tcp_memory_pressure,
+				      .src_rcv_queue = -1,
+				      .pipe_bytes = -1,
+				      .activity = ACTIVITY_NONE};
 	snap.relay = *view;
 	snap.peers[0] = *peer;
 	snap.peers[1].state = '?';
@@ -231,9 +235,10 @@ static int verdict_rank(enum verdict v)
 }
 
 int relay_cmd_watch_verdict(struct relay_cmd_watch *watch, pid_t cell_pid,
-			    const struct cell_shared *shared, uint64_t window_ns,
+			    const struct cell_shared *shared, const struct cell_quiet *quiet,
 			    json_t **evidence)
 {
+	uint64_t window_ns = quiet->window_ns;
 	struct thread_view peer = {.state = '?'};
 	pid_t peer_tid = atomic_load(&shared->tids[ROLE_CLIENT]);
 	if (peer_tid)
@@ -265,7 +270,7 @@ int relay_cmd_watch_verdict(struct relay_cmd_watch *watch, pid_t cell_pid,
 			if (view.cpu_known)
 				cpu_now += view.cpu_ns;
 			struct judged judged;
-			enum verdict v = judge_thread(&ends, &view, &peer, window_ns, &judged);
+			enum verdict v = judge_thread(&ends, &view, &peer, quiet, &judged);
 			if (syscall_is_splice(view.syscall_nr) ||
 			    syscall_is_readiness_wait(view.syscall_nr)) {
 				counts[v]++;

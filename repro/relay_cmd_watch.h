@@ -22,8 +22,9 @@ struct relay_cmd_watch {
 void relay_cmd_watch_open(struct relay_cmd_watch *watch, const struct cell_shared *shared);
 /* After it: the outcome with its evidence, or -1 when nothing is proven
  * yet (watch one more window). */
+struct cell_quiet; /* classify.h */
 int relay_cmd_watch_verdict(struct relay_cmd_watch *watch, pid_t cell_pid,
-			    const struct cell_shared *shared, uint64_t window_ns,
+			    const struct cell_shared *shared, const struct cell_quiet *quiet,
 			    json_t **evidence);
 
 /* Every process whose process group is pgid (the program and the workers

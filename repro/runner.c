@@ -392,6 +392,10 @@ static bool stuck_verdict(struct cell_run *run, int outcome, json_t *evidence,
 {
 	verdict->outcome = (enum outcome)outcome;
 	verdict->evidence = evidence;
+	/* Under TCP memory pressure the kernel refuses socket memory and may
+	 * owe a writer its wakeup: a stall or spin then says so. */
+	if (evidence && tcp_pressure_in_cell(run) == 1)
+		json_object_set_new(evidence, "tcp_memory_pressure", json_true());
 	uint64_t last_progress = atomic_load(&run->shared->last_progress_ns);
 	verdict->end_ns = monotonic_ns();
 	verdict->detected_after_ms =
@@ -412,7 +416,7 @@ static bool check_load_stuck(struct cell_run *run, bool queues, uint64_t now,
 		return false;
 	}
 	json_t *evidence = NULL;
-	struct load_quiet quiet = {.window_ns = now - run->quiet_since_ns,
+	struct cell_quiet quiet = {.window_ns = now - run->quiet_since_ns,
 				   .cell_quiet_ns = quiet_for(run, now),
 				   .tcp_memory_pressure = tcp_pressure_in_cell(run)};
 	int outcome = load_watch_verdict(run->load_watch, run->pid, shared, &quiet, &evidence);
@@ -429,8 +433,10 @@ static bool check_relay_cmd_stuck(struct cell_run *run, uint64_t now, struct run
 {
 	struct cell_shared *shared = run->shared;
 	json_t *evidence = NULL;
-	int outcome = relay_cmd_watch_verdict(&run->relay_watch, run->pid, shared,
-					      now - run->quiet_since_ns, &evidence);
+	struct cell_quiet quiet = {.window_ns = now - run->quiet_since_ns,
+				   .cell_quiet_ns = quiet_for(run, now),
+				   .tcp_memory_pressure = tcp_pressure_in_cell(run)};
+	int outcome = relay_cmd_watch_verdict(&run->relay_watch, run->pid, shared, &quiet, &evidence);
 	if (run_progress(shared) != run->progress_mark) {
 		json_decref(evidence);
 		run->quiet = false;
@@ -559,21 +565,13 @@ static bool check_run(struct cell_run *run, const struct cell_params *params,
 		open_window(run, now);
 		return false;
 	}
-	verdict->outcome = stuck == VERDICT_BLOCKED   ? OUTCOME_BLOCKED
-			   : stuck == VERDICT_STALLED ? OUTCOME_STALLED
-						      : OUTCOME_SPIN;
-	verdict->evidence = stuck_evidence(&snapshot, note, shared,
-					   params->scenario == SCENARIO_PROXY);
+	int outcome = stuck == VERDICT_BLOCKED	 ? OUTCOME_BLOCKED
+		      : stuck == VERDICT_STALLED ? OUTCOME_STALLED
+						 : OUTCOME_SPIN;
+	json_t *evidence = stuck_evidence(&snapshot, note, shared,
+					  params->scenario == SCENARIO_PROXY);
 	free_snapshot(&snapshot);
-	uint64_t last_progress = atomic_load(&shared->last_progress_ns);
-	uint64_t verdict_at = monotonic_ns();
-	verdict->end_ns = verdict_at;
-	verdict->detected_after_ms =
-		last_progress && verdict_at > last_progress
-			? (double)(verdict_at - last_progress) / 1e6
-			: (double)(verdict_at - run->quiet_since_ns) / 1e6;
-	kill_and_reap(run, &status);
-	return true;
+	return stuck_verdict(run, outcome, evidence, verdict);
 }
 
 static void tally_run(struct cell_tally *tally, const struct cell_params *params,
@@ -636,6 +634,12 @@ static int grow_runs(struct probe_run **runs, size_t *cap, size_t need)
 	return 0;
 }
 
+/* Many connections through one relay, ours or the user's program. */
+static bool runs_alone(const struct cell_params *cell)
+{
+	return cell->scenario == SCENARIO_LOAD || (cell->relay_cmd && cell->connections > 1);
+}
+
 /* A load cell runs alone: the kernel charges pipe pages per user, so cells
  * beside it (as the same user) would move its limit. */
 static bool load_must_wait(const struct cell_params *cells, const struct cell_run *running,
@@ -643,10 +647,10 @@ static bool load_must_wait(const struct cell_params *cells, const struct cell_ru
 {
 	if (nrunning == 0)
 		return false;
-	if (cells[cell].scenario == SCENARIO_LOAD)
+	if (runs_alone(&cells[cell]))
 		return true;
 	for (int i = 0; i < nrunning; i++)
-		if (cells[running[i].cell].scenario == SCENARIO_LOAD)
+		if (runs_alone(&cells[running[i].cell]))
 			return true;
 	return false;
 }

@@ -49,11 +49,23 @@ expect "$(j "$f" '.cells[0].outcome')" blocked "go1.21.1, 128 connections as lab
 expect "$(j "$f" '.cells[0].evidence.thread.syscall')" splice "the stuck thread's call"
 expect "$(j "$f" '.cells[0].evidence.thread.wchan')" pipe_wait "its wchan"
 expect_match "$(j "$f" '.cells[0].evidence.thread.stack[0:2] | join(" < ")')" '^pipe_wait\+.* < splice_to_pipe\+' "its stack"
-expect_match "$(j "$f" '.cells[0].evidence.note')" '^thread [0-9]+ of process [0-9]+ asleep in splice\(socket->pipe\), pipe_wait < splice_to_pipe, [1-9][0-9]* bytes queued on its source socket .*\(size 4096\)' "the note: thread, call, frames, queue, the 1-slot pipe"
+# The example is the first blocked thread found: a 1-slot pipe past the
+# per-user limit, or a 16-slot one that filled (3.10 sleeps on any full
+# pipe), as scheduling has it.
+expect_match "$(j "$f" '.cells[0].evidence.note')" '^thread [0-9]+ of process [0-9]+ asleep in splice\(socket->pipe\), pipe_wait < splice_to_pipe, [1-9][0-9]* bytes queued on its source socket .*\(size [0-9]+\)' "the note: thread, call, frames, queue, the pipe's size"
 expect_gt "$(j "$f" '.cells[0].evidence.relay_threads.blocked')" 32 "threads blocked in splice"
 [ "$(j "$f" '.cells[0].bytes_verified')" -lt $((128 * 4194304)) ] || fail "go1.21.1 under load verified every byte"
 echo "ok - go1.21.1 under load: $(j "$f" '.cells[0].bytes_verified') of $((128 * 4194304)) bytes arrived"
 
 expect "$(j "$v/one-1.21.5" '.cells[0].outcome')" ok "go1.21.5, one connection"
-expect "$(j "$v/load-1.21.5" '.cells[0].outcome')" ok "go1.21.5, 128 connections as lab"
-expect "$(j "$v/load-1.21.5" '.cells[0].bytes_verified')" $((128 * 4194304)) "go1.21.5 under load: every byte verified"
+# 128 connections of 4 MiB can take the guest past tcp_mem; the kernel
+# may then owe Go's netpoller a write wakeup for good (README, "Running
+# the matrix"). Such a stall or spin must say so; it is no splice sleep.
+expect "$(j "$v/load-1.21.5" '.cells[0].evidence.relay_threads.blocked // 0')" 0 "go1.21.5 under load: threads blocked in splice"
+if [ "$(j "$v/load-1.21.5" '.cells[0].outcome')" != ok ] &&
+  [ "$(j "$v/load-1.21.5" '.cells[0].evidence.tcp_memory_pressure')" = true ]; then
+  echo "# go1.21.5 under load: $(j "$v/load-1.21.5" '.cells[0].outcome') under TCP memory pressure: $(j "$v/load-1.21.5" '.cells[0].evidence.note' | cut -c1-300)"
+else
+  expect "$(j "$v/load-1.21.5" '.cells[0].outcome')" ok "go1.21.5, 128 connections as lab"
+  expect "$(j "$v/load-1.21.5" '.cells[0].bytes_verified')" $((128 * 4194304)) "go1.21.5 under load: every byte verified"
+fi

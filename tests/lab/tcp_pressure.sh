@@ -38,6 +38,7 @@ for p in go1.21.0-1.21.4 go1.21.5+; do
     expect "$(cell .bytes_verified)" $((conns * bytes)) "$p: bytes verified" ;;
   stalled)
     expect_match "$(cell .evidence.note)" 'under memory pressure in this cell' "$p: the stall names TCP's memory pressure"
+    expect "$(cell .evidence.tcp_memory_pressure)" true "$p: the evidence's tcp_memory_pressure"
     expect_gt "$(cell '.detected_after_ms | floor')" 9999 "$p: judged after the pressure patience (ms)"
     note "$p: $(cell .load.per_connection.stalled) connections stayed without a wakeup for 10 s under pressure" ;;
   *) fail "$p: outcome $(cell .outcome): $(cell .evidence.note)" ;;

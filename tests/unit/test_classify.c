@@ -138,6 +138,10 @@ static void test_stalled(void **state)
 	s.quiet_ns = 11000000000ull;
 	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_STALLED);
 	assert_non_null(strstr(note, "memory pressure"));
+	/* A program that is not ours does not say what it waits for. */
+	s.activity = ACTIVITY_NONE;
+	s.quiet_ns = 1000000000ull;
+	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_UNSURE);
 	s.activity = ACTIVITY_WAIT_SRC;
 	s.quiet_ns = 0;
 	assert_int_equal(classify_stuck(&s, note, sizeof note), VERDICT_STALLED);
