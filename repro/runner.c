@@ -610,16 +610,22 @@ static int grow_runs(struct probe_run **runs, size_t *cap, size_t need)
 }
 
 /* A load cell runs alone: the kernel charges pipe pages per user, so cells
- * beside it (as the same user) would move its limit. */
+ * beside it (as the same user) would move its limit. A throughput cell
+ * too: cells beside it would take the CPU it measures. */
+static bool runs_alone(const struct cell_params *cell)
+{
+	return cell->scenario == SCENARIO_LOAD || cell->scenario == SCENARIO_THROUGHPUT;
+}
+
 static bool load_must_wait(const struct cell_params *cells, const struct cell_run *running,
 			   int nrunning, size_t cell)
 {
 	if (nrunning == 0)
 		return false;
-	if (cells[cell].scenario == SCENARIO_LOAD)
+	if (runs_alone(&cells[cell]))
 		return true;
 	for (int i = 0; i < nrunning; i++)
-		if (cells[running[i].cell].scenario == SCENARIO_LOAD)
+		if (runs_alone(&cells[running[i].cell]))
 			return true;
 	return false;
 }
