@@ -306,6 +306,17 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 /* svg.c: plots of one joined row, one per kernel side by side. */
 void svg_occupancy(FILE *out, const struct joined *joined, size_t row);
 void svg_per_call(FILE *out, const struct joined *joined, size_t row);
+/* One plot of a throughput cell across kernels: per method (in the order
+ * of names, a kernel's throughput.methods) a bar for each kernel, its
+ * `metric` ratio to read/write (speed, syscalls or cpu, from methods[k],
+ * NULL where absent) in percent, with a line at 100. */
+void svg_throughput(FILE *out, const struct joined *joined, const json_t *names,
+		    const json_t *const *methods, const char *metric, const char *title);
+/* html.c: the head row's kernel columns (the table's first <tr> is open). */
+void html_kernel_heads(FILE *out, const struct joined *joined);
+/* throughput.c: the HTML section of the throughput cells (their plots and
+ * figures per kernel); nothing when there are none. */
+void throughput_html(FILE *out, const struct joined *joined);
 
 /* timeline.c: a cell's splice_to_pipe calls, from kernel.timeline or,
  * when events.jsonl beside the matrix holds more of them, from there. */
