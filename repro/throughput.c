@@ -394,6 +394,13 @@ static void run_transfers(struct tp_ctx *ctx, enum throughput_method m)
 	f->bytes = payload;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
 static uint64_t timeval_ns(struct timeval tv)
 {
 	return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
@@ -433,12 +440,14 @@ static void run_method(struct tp_ctx *ctx, enum throughput_method m)
 	struct throughput_figures *f = &shared->throughput.method[m];
 	struct rusage before, after;
 	ctx->syscalls = 0;
+	uint64_t cpu_before = thread_cpu_ns();
 	getrusage(RUSAGE_THREAD, &before);
 	uint64_t start = monotonic_ns();
 	pthread_t client = 0;
 	if (!throughput_methods[m].from_file)
 		client = start_thread(ctx, client_thread, "pthread_create(client)");
 	run_transfers(ctx, m);
+	f->cpu_ns = thread_cpu_ns() - cpu_before;
 	getrusage(RUSAGE_THREAD, &after);
 	wait_sink(ctx, ((uint64_t)m + 1) * ctx->params->payload);
 	f->elapsed_ns = monotonic_ns() - start;

@@ -45,7 +45,10 @@ struct throughput_figures {
 	uint64_t pipes_created;
 	uint64_t pipe_size; /* the last pipe's, per F_GETPIPE_SZ; 0 without a pipe */
 	uint64_t elapsed_ns;
-	uint64_t cpu_user_ns, cpu_sys_ns; /* the relay thread's (RUSAGE_THREAD) */
+	/* The relay thread's CPU: CLOCK_THREAD_CPUTIME_ID (exact), and its
+	 * split by RUSAGE_THREAD, which is tick-grained and may not move in
+	 * a short method. */
+	uint64_t cpu_ns, cpu_user_ns, cpu_sys_ns;
 	int done;
 };
 
