@@ -420,7 +420,7 @@ void svg_throughput(FILE *out, const struct joined *joined, const json_t *names,
 		    const json_t *const *methods, const char *metric, const char *title)
 {
 	size_t n = json_array_size(names);
-	if (!n)
+	if (!n || !joined->nruns)
 		return;
 	long long most = 100;
 	for (size_t i = 0; i < n; i++) {

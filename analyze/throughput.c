@@ -3,7 +3,6 @@
  * when the kernels ran under emulation), then every kernel's own figures. */
 #include "analyze.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 static const struct {
@@ -64,13 +63,8 @@ static void figures_table(FILE *out, const struct joined *joined, const json_t *
 
 static void throughput_cell_html(FILE *out, const struct joined *joined, size_t r)
 {
-	json_t **full = calloc(joined->nruns, sizeof *full);
-	const json_t **methods = calloc(joined->nruns, sizeof *methods);
-	if (!full || !methods) {
-		free(full);
-		free(methods);
-		return;
-	}
+	json_t *full[ANALYZE_MAX_RUNS] = {0};
+	const json_t *methods[ANALYZE_MAX_RUNS] = {0};
 	const struct acell *first = join_first(joined, r);
 	char pipe[24], transfer[24], payload[24];
 	format_pipe_size((uint64_t)first->pipe_req, pipe, sizeof pipe);
@@ -99,8 +93,6 @@ static void throughput_cell_html(FILE *out, const struct joined *joined, size_t 
 	figures_table(out, joined, names, methods);
 	for (size_t k = 0; k < joined->nruns; k++)
 		json_decref(full[k]);
-	free(full);
-	free(methods);
 }
 
 void throughput_html(FILE *out, const struct joined *joined)
