@@ -1,7 +1,11 @@
 /* The throughput cell: a client, the relay (this process's main thread, one
  * method after the other) and a sink that checks every byte of each
- * method's copy of the payload. Each method is measured alone: the next
- * starts once the sink has verified the last byte of the one before. */
+ * method's copy of the payload. The payload goes in rounds (up to
+ * TP_ROUNDS, each a share of it in whole transfers), every method once per
+ * round, so what else the machine does at one moment falls on all methods
+ * alike; each method's rate and CPU are its median round's. A method is
+ * measured alone: the next starts once the sink has verified the last
+ * byte of the one before. */
 #include "throughput.h"
 
 #include <errno.h>
@@ -45,6 +49,14 @@ struct tp_ctx {
 	_Atomic int pipe_read; /* the method's pipe, for the monitor; -1 without */
 	int pipe_write;
 	uint64_t pipe_cap;
+	struct {
+		int read, write;
+		uint64_t cap;
+	} pool[TP_METHODS]; /* a pooled method's pipe between rounds; read -1: none */
+	int rounds;
+	uint64_t bound[TP_ROUNDS + 1]; /* round r moves [bound[r], bound[r + 1]) */
+	uint64_t from, to;	       /* the running method's share, for the client */
+	uint64_t expected;	       /* bytes the sink has to see by the method's end */
 	uint64_t syscalls; /* the running method's */
 	uint8_t *buf;	   /* the user buffer of the read/write methods */
 	pthread_mutex_t lock;
@@ -64,9 +76,8 @@ static void *client_thread(void *arg)
 	uint8_t *buf = malloc(BLOCK);
 	if (!buf)
 		return NULL;
-	for (uint64_t sent = 0; sent < ctx->params->payload;) {
-		size_t want = ctx->params->payload - sent < BLOCK ? (size_t)(ctx->params->payload - sent)
-								  : BLOCK;
+	for (uint64_t sent = ctx->from; sent < ctx->to;) {
+		size_t want = ctx->to - sent < BLOCK ? (size_t)(ctx->to - sent) : BLOCK;
 		pattern_fill(buf, sent, want);
 		for (size_t off = 0; off < want;) {
 			ssize_t n = write(ctx->client_fd, buf + off, want - off);
@@ -84,8 +95,10 @@ out:
 	return NULL;
 }
 
-/* Each method's copy is the pattern from offset 0 again: the sink checks
- * byte `at` of the stream as byte at % payload of method at / payload. */
+/* The stream is the rounds' shares one after the other, each method's
+ * share the pattern of its offsets [bound[r], bound[r + 1]): the sink
+ * follows the segments (segment s: round s / TP_METHODS, method
+ * s % TP_METHODS) and checks each against its own offsets. */
 static void *sink_thread(void *arg)
 {
 	struct tp_ctx *ctx = arg;
@@ -93,7 +106,8 @@ static void *sink_thread(void *arg)
 	struct throughput_shared *tp = &shared->throughput;
 	atomic_store(&shared->tids[ROLE_SINK], current_tid());
 	static uint8_t buf[SINK_BUF];
-	uint64_t payload = ctx->params->payload, at = 0;
+	uint64_t at = 0, segment = 0, into = 0; /* bytes of the segment seen */
+	uint64_t segments = (uint64_t)ctx->rounds * TP_METHODS;
 	for (;;) {
 		ssize_t n = read(ctx->sink_fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
@@ -104,25 +118,32 @@ static void *sink_thread(void *arg)
 		if (flip >= 0 && (uint64_t)flip >= at && (uint64_t)flip < at + (uint64_t)n)
 			buf[flip - (int64_t)at] ^= 0xff;
 		for (size_t done = 0; done < (size_t)n;) {
-			uint64_t method = at / payload, offset = at % payload;
+			bool known = segment < segments;
+			uint64_t round = segment / TP_METHODS, method = segment % TP_METHODS;
+			uint64_t offset = known ? ctx->bound[round] + into : 0;
 			size_t len = (size_t)n - done;
-			if (len > payload - offset)
-				len = (size_t)(payload - offset);
-			size_t good = method < TP_METHODS && !shared->corrupt_found
+			if (known && len > ctx->bound[round + 1] - offset)
+				len = (size_t)(ctx->bound[round + 1] - offset);
+			/* Past the last segment every byte is one too many. */
+			size_t good = known && !shared->corrupt_found
 					      ? pattern_check(buf + done, offset, len)
 					      : 0;
-			if (method < TP_METHODS)
+			if (known)
 				tp->method[method].verified += good;
 			shared->bytes_verified += good;
 			if (good < len && !shared->corrupt_found) {
 				shared->corrupt_found = 1;
 				shared->corrupt_offset = at + good;
-				shared->corrupt_expected =
-					method < TP_METHODS ? pattern_byte(offset + good) : -1;
+				shared->corrupt_expected = known ? pattern_byte(offset + good) : -1;
 				shared->corrupt_got = buf[done + good];
 			}
 			done += len;
 			at += len;
+			into += len;
+			if (known && offset + len == ctx->bound[round + 1]) {
+				segment++;
+				into = 0;
+			}
 		}
 		pthread_mutex_lock(&ctx->lock);
 		atomic_store(&shared->bytes_received, at);
@@ -362,21 +383,46 @@ static void send_file(struct tp_ctx *ctx, enum throughput_method m, loff_t *off,
 	}
 }
 
-/* The payload in transfers of `chunk` bytes (one request or response
- * each): a fresh-pipe method opens and closes a pipe per transfer, a
- * pooled one keeps the pipe it opened first. */
-static void run_transfers(struct tp_ctx *ctx, enum throughput_method m)
+/* A pooled method's pipe for this round: the one it opened in the first. */
+static void take_pooled(struct tp_ctx *ctx, enum throughput_method m)
+{
+	if (ctx->pool[m].read < 0) {
+		open_pipe(ctx, m);
+		return;
+	}
+	ctx->pipe_write = ctx->pool[m].write;
+	ctx->pipe_cap = ctx->pool[m].cap;
+	atomic_store(&ctx->pipe_read, ctx->pool[m].read);
+}
+
+/* After a round: kept for the next one, closed after the last. */
+static void give_back_pooled(struct tp_ctx *ctx, enum throughput_method m, bool last)
+{
+	if (last) {
+		close_pipe(ctx);
+		ctx->pool[m].read = -1;
+		return;
+	}
+	ctx->pool[m].read = atomic_exchange(&ctx->pipe_read, -1);
+	ctx->pool[m].write = ctx->pipe_write;
+	ctx->pool[m].cap = ctx->pipe_cap;
+}
+
+/* This round's share in transfers of `chunk` bytes (one request or
+ * response each): a fresh-pipe method opens and closes a pipe per
+ * transfer, a pooled one keeps the pipe it opened first. */
+static void run_transfers(struct tp_ctx *ctx, enum throughput_method m, bool last)
 {
 	const struct throughput_method_info *info = &throughput_methods[m];
 	struct throughput_figures *f = &ctx->shared->throughput.method[m];
 	bool pipe = info->buffer == 0 && m != TP_SENDFILE;
-	loff_t file_off = 0;
+	loff_t file_off = (loff_t)ctx->from;
 	loff_t *off = info->from_file ? &file_off : NULL;
-	uint64_t payload = ctx->params->payload, chunk = ctx->params->chunk;
+	uint64_t chunk = ctx->params->chunk;
 	if (pipe && !info->fresh_pipe)
-		open_pipe(ctx, m);
-	for (uint64_t done = 0; done < payload; f->transfers++) {
-		uint64_t len = payload - done < chunk ? payload - done : chunk;
+		take_pooled(ctx, m);
+	for (uint64_t done = ctx->from; done < ctx->to; f->transfers++) {
+		uint64_t len = ctx->to - done < chunk ? ctx->to - done : chunk;
 		if (pipe && info->fresh_pipe)
 			open_pipe(ctx, m);
 		if (pipe)
@@ -390,8 +436,8 @@ static void run_transfers(struct tp_ctx *ctx, enum throughput_method m)
 		done += len;
 	}
 	if (pipe && !info->fresh_pipe)
-		close_pipe(ctx);
-	f->bytes = payload;
+		give_back_pooled(ctx, m, last);
+	f->bytes += ctx->to - ctx->from;
 }
 
 static uint64_t thread_cpu_ns(void)
@@ -408,8 +454,9 @@ static uint64_t timeval_ns(struct timeval tv)
 
 /* Until the sink has checked the method's last byte; a sink that gets
  * nothing for SINK_LIMIT_NS means bytes were lost. */
-static void wait_sink(struct tp_ctx *ctx, uint64_t until)
+static void wait_sink(struct tp_ctx *ctx)
 {
+	uint64_t until = ctx->expected;
 	struct cell_shared *shared = ctx->shared;
 	uint64_t last = atomic_load(&shared->bytes_received), since = monotonic_ns();
 	pthread_mutex_lock(&ctx->lock);
@@ -434,11 +481,14 @@ static void wait_sink(struct tp_ctx *ctx, uint64_t until)
 	pthread_mutex_unlock(&ctx->lock);
 }
 
-static void run_method(struct tp_ctx *ctx, enum throughput_method m)
+static void run_method(struct tp_ctx *ctx, enum throughput_method m, int round)
 {
 	struct cell_shared *shared = ctx->shared;
 	struct throughput_figures *f = &shared->throughput.method[m];
 	struct rusage before, after;
+	ctx->from = ctx->bound[round];
+	ctx->to = ctx->bound[round + 1];
+	ctx->expected += ctx->to - ctx->from;
 	ctx->syscalls = 0;
 	uint64_t cpu_before = thread_cpu_ns();
 	getrusage(RUSAGE_THREAD, &before);
@@ -446,17 +496,35 @@ static void run_method(struct tp_ctx *ctx, enum throughput_method m)
 	pthread_t client = 0;
 	if (!throughput_methods[m].from_file)
 		client = start_thread(ctx, client_thread, "pthread_create(client)");
-	run_transfers(ctx, m);
-	f->cpu_ns = thread_cpu_ns() - cpu_before;
+	run_transfers(ctx, m, round == ctx->rounds - 1);
+	uint64_t cpu = thread_cpu_ns() - cpu_before;
 	getrusage(RUSAGE_THREAD, &after);
-	wait_sink(ctx, ((uint64_t)m + 1) * ctx->params->payload);
-	f->elapsed_ns = monotonic_ns() - start;
+	wait_sink(ctx);
+	uint64_t elapsed = monotonic_ns() - start;
 	if (client)
 		pthread_join(client, NULL);
-	f->syscalls = ctx->syscalls;
-	f->cpu_user_ns = timeval_ns(after.ru_utime) - timeval_ns(before.ru_utime);
-	f->cpu_sys_ns = timeval_ns(after.ru_stime) - timeval_ns(before.ru_stime);
-	f->done = 1;
+	f->round_bytes[round] = ctx->to - ctx->from;
+	f->round_elapsed_ns[round] = elapsed;
+	f->round_cpu_ns[round] = cpu;
+	f->rounds = (uint32_t)round + 1;
+	f->elapsed_ns += elapsed;
+	f->cpu_ns += cpu;
+	f->syscalls += ctx->syscalls;
+	f->cpu_user_ns += timeval_ns(after.ru_utime) - timeval_ns(before.ru_utime);
+	f->cpu_sys_ns += timeval_ns(after.ru_stime) - timeval_ns(before.ru_stime);
+	f->done = f->rounds == (uint32_t)ctx->rounds;
+}
+
+/* Rounds of whole transfers: as many as there are transfers, at most
+ * TP_ROUNDS; the last round ends at the payload's end. */
+static void plan_rounds(struct tp_ctx *ctx)
+{
+	uint64_t payload = ctx->params->payload, chunk = ctx->params->chunk;
+	uint64_t transfers = (payload + chunk - 1) / chunk;
+	ctx->rounds = transfers < TP_ROUNDS ? (int)transfers : TP_ROUNDS;
+	for (int r = 0; r < ctx->rounds; r++)
+		ctx->bound[r] = transfers * (uint64_t)r / (uint64_t)ctx->rounds * chunk;
+	ctx->bound[ctx->rounds] = payload;
 }
 
 _Noreturn void throughput_main(const struct cell_params *params, struct cell_shared *shared,
@@ -466,6 +534,9 @@ _Noreturn void throughput_main(const struct cell_params *params, struct cell_sha
 	ctx = (struct tp_ctx){.params = params, .shared = shared, .request_fd = request_fd,
 			      .client_fd = -1, .src = -1, .dst = -1, .sink_fd = -1, .file_fd = -1,
 			      .pipe_read = -1, .pipe_write = -1};
+	for (int m = 0; m < TP_METHODS; m++)
+		ctx.pool[m].read = ctx.pool[m].write = -1;
+	plan_rounds(&ctx);
 	pthread_mutex_init(&ctx.lock, NULL);
 	pthread_cond_init(&ctx.received, NULL);
 	const char *call = "";
@@ -484,8 +555,9 @@ _Noreturn void throughput_main(const struct cell_params *params, struct cell_sha
 
 	shared->relay_start_ns = monotonic_ns();
 	atomic_store(&shared->last_progress_ns, shared->relay_start_ns);
-	for (int m = 0; m < TP_METHODS; m++)
-		run_method(&ctx, (enum throughput_method)m);
+	for (int r = 0; r < ctx.rounds; r++)
+		for (int m = 0; m < TP_METHODS; m++)
+			run_method(&ctx, (enum throughput_method)m, r);
 	shutdown(ctx.dst, SHUT_WR);
 	pthread_join(sink, NULL);
 	uint64_t want = (uint64_t)TP_METHODS * params->payload;

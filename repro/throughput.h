@@ -36,7 +36,10 @@ struct throughput_method_info {
 };
 extern const struct throughput_method_info throughput_methods[TP_METHODS];
 
-/* What one method cost, written by the cell, read by the runner. */
+#define TP_ROUNDS 4
+
+/* What one method cost, written by the cell, read by the runner: sums
+ * over the rounds, and each round's bytes, time and CPU. */
 struct throughput_figures {
 	uint64_t bytes;	   /* moved to the sink's socket */
 	uint64_t verified; /* of them, checked by the sink */
@@ -49,6 +52,8 @@ struct throughput_figures {
 	 * split by RUSAGE_THREAD, which is tick-grained and may not move in
 	 * a short method. */
 	uint64_t cpu_ns, cpu_user_ns, cpu_sys_ns;
+	uint32_t rounds;
+	uint64_t round_bytes[TP_ROUNDS], round_elapsed_ns[TP_ROUNDS], round_cpu_ns[TP_ROUNDS];
 	int done;
 };
 

@@ -15,15 +15,37 @@ struct per_mib {
 	double mib_per_s, syscalls, cpu_ms;
 };
 
+/* The median over the method's rounds of its MiB/s (cpu false) or CPU ms
+ * per MiB: a round the machine slowed down does not move it. */
+static double median_round(const struct throughput_figures *f, bool cpu)
+{
+	double v[TP_ROUNDS];
+	uint32_t n = 0;
+	for (uint32_t r = 0; r < f->rounds && r < TP_ROUNDS; r++) {
+		double mib = (double)f->round_bytes[r] / MIB, x;
+		if (cpu)
+			x = (double)f->round_cpu_ns[r] / 1e6 / mib;
+		else
+			x = f->round_elapsed_ns[r] ? mib / ((double)f->round_elapsed_ns[r] / 1e9) : 0;
+		uint32_t at = n++;
+		for (; at > 0 && v[at - 1] > x; at--)
+			v[at] = v[at - 1];
+		v[at] = x;
+	}
+	if (!n)
+		return 0;
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 static struct per_mib per_mib_of(const struct throughput_figures *f)
 {
 	double mib = (double)f->bytes / MIB;
 	struct per_mib p = {0, 0, 0};
 	if (mib <= 0)
 		return p;
-	p.mib_per_s = f->elapsed_ns ? mib / ((double)f->elapsed_ns / 1e9) : 0;
+	p.mib_per_s = median_round(f, false);
 	p.syscalls = (double)f->syscalls / mib;
-	p.cpu_ms = (double)f->cpu_ns / 1e6 / mib;
+	p.cpu_ms = median_round(f, true);
 	return p;
 }
 
@@ -42,12 +64,13 @@ static json_t *method_json(const struct cell_shared *shared, enum throughput_met
 	json_t *vs = json_pack("{s:s, s:o, s:o, s:o}", "baseline", throughput_methods[info->baseline].name,
 			       "speed", ratio(p.mib_per_s, base.mib_per_s), "syscalls",
 			       ratio(p.syscalls, base.syscalls), "cpu", ratio(p.cpu_ms, base.cpu_ms));
-	return json_pack("{s:s, s:s, s:o, s:o, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, s:f, "
-			 "s:f, s:f, s:f, s:f, s:o}",
+	return json_pack("{s:s, s:s, s:o, s:o, s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, "
+			 "s:f, s:f, s:f, s:f, s:f, s:o}",
 			 "method", info->name, "source", info->from_file ? "file" : "socket",
 			 "buffer", info->buffer ? json_integer((json_int_t)info->buffer) : json_null(),
 			 "pipe", pipe ? json_string(info->fresh_pipe ? "fresh" : "pooled") : json_null(),
-			 "finished", f->done, "bytes", (json_int_t)f->bytes, "bytes_verified",
+			 "finished", f->done, "rounds", (int)f->rounds, "bytes", (json_int_t)f->bytes,
+			 "bytes_verified",
 			 (json_int_t)f->verified, "transfers", (json_int_t)f->transfers, "syscalls",
 			 (json_int_t)f->syscalls, "pipes_created", (json_int_t)f->pipes_created,
 			 "pipe_size", (json_int_t)f->pipe_size, "elapsed_ms",

@@ -27,6 +27,7 @@ check_throughput() {
           then "\($w): ratios \(.vs_read_write)" else empty end),
          (if .method == .vs_read_write.baseline and ([.vs_read_write.speed, .vs_read_write.syscalls, .vs_read_write.cpu] != [1, 1, 1])
           then "\($w): baseline ratios \(.vs_read_write)" else empty end),
+         (if .rounds != ([$transfers, 4] | min) then "\($w): \(.rounds) rounds" else empty end),
          (if .transfers != $transfers then "\($w): \(.transfers) transfers, not \($transfers)" else empty end),
          (if .pipe == "fresh" and .pipes_created != $transfers then "\($w): \(.pipes_created) pipes for \($transfers) transfers" else empty end),
          (if .pipe == "pooled" and .pipes_created != 1 then "\($w): pooled, \(.pipes_created) pipes" else empty end),
