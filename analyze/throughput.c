@@ -29,11 +29,12 @@ static void method_figures(FILE *out, const json_t *methods, const char *name)
 		const char *this = json_string_value(json_object_get(m, "method"));
 		if (!this || strcmp(this, name) != 0)
 			continue;
-		fprintf(out, "<td>%.1f MiB/s, %.2f calls, %.3f ms CPU per MiB; %lld pipes</td>",
+		long long pipes = (long long)json_integer_value(json_object_get(m, "pipes_created"));
+		fprintf(out, "<td>%.1f MiB/s, %.2f calls, %.3f ms CPU per MiB; %lld pipe%s</td>",
 			json_number_value(json_object_get(m, "mib_per_s")),
 			json_number_value(json_object_get(m, "syscalls_per_mib")),
-			json_number_value(json_object_get(m, "cpu_ms_per_mib")),
-			(long long)json_integer_value(json_object_get(m, "pipes_created")));
+			json_number_value(json_object_get(m, "cpu_ms_per_mib")), pipes,
+			pipes == 1 ? "" : "s");
 		return;
 	}
 	fputs("<td>-</td>", out);
