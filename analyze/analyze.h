@@ -312,6 +312,8 @@ void svg_per_call(FILE *out, const struct joined *joined, size_t row);
  * NULL where absent) in percent, with a line at 100. */
 void svg_throughput(FILE *out, const struct joined *joined, const json_t *names,
 		    const json_t *const *methods, const char *metric, const char *title);
+/* throughput.c: the method named so in a cell's throughput.methods, or NULL. */
+const json_t *throughput_method(const json_t *methods, const char *name);
 /* html.c: the head row's kernel columns (the table's first <tr> is open). */
 void html_kernel_heads(FILE *out, const struct joined *joined);
 /* throughput.c: the HTML section of the throughput cells (their plots and

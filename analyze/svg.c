@@ -400,20 +400,12 @@ static const char *const kernel_colors[] = {"#1565c0", "#c62828", "#2e7d32",
  * kernel has no such method or no ratio. */
 static long long method_percent(const json_t *methods, const char *name, const char *metric)
 {
-	size_t i;
-	const json_t *m;
-	json_array_foreach(methods, i, m)
-	{
-		const char *this = json_string_value(json_object_get(m, "method"));
-		if (!this || strcmp(this, name) != 0)
-			continue;
-		const json_t *v = json_object_get(json_object_get(m, "vs_read_write"), metric);
-		double ratio = json_number_value(v);
-		if (!json_is_number(v) || ratio < 0 || ratio > 1e6)
-			return -1;
-		return (long long)(ratio * 100 + 0.5);
-	}
-	return -1;
+	const json_t *m = throughput_method(methods, name);
+	const json_t *v = json_object_get(json_object_get(m, "vs_read_write"), metric);
+	double ratio = json_number_value(v);
+	if (!json_is_number(v) || ratio < 0 || ratio > 1e6)
+		return -1;
+	return (long long)(ratio * 100 + 0.5);
 }
 
 void svg_throughput(FILE *out, const struct joined *joined, const json_t *names,

@@ -18,26 +18,33 @@ static bool throughput_row(const struct joined *joined, size_t r)
 	return strcmp(join_first(joined, r)->scenario, "throughput") == 0;
 }
 
-/* "537.5 MiB/s, 36.00 calls, 0.200 ms CPU per MiB; 16 pipes" for one
- * method on one kernel, "-" where it has none. */
-static void method_figures(FILE *out, const json_t *methods, const char *name)
+const json_t *throughput_method(const json_t *methods, const char *name)
 {
 	size_t i;
 	const json_t *m;
 	json_array_foreach(methods, i, m)
 	{
 		const char *this = json_string_value(json_object_get(m, "method"));
-		if (!this || strcmp(this, name) != 0)
-			continue;
-		long long pipes = (long long)json_integer_value(json_object_get(m, "pipes_created"));
-		fprintf(out, "<td>%.1f MiB/s, %.2f calls, %.3f ms CPU per MiB; %lld pipe%s</td>",
-			json_number_value(json_object_get(m, "mib_per_s")),
-			json_number_value(json_object_get(m, "syscalls_per_mib")),
-			json_number_value(json_object_get(m, "cpu_ms_per_mib")), pipes,
-			pipes == 1 ? "" : "s");
+		if (this && strcmp(this, name) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* "537.5 MiB/s, 36.00 calls, 0.200 ms CPU per MiB; 16 pipes" for one
+ * method on one kernel, "-" where it has none. */
+static void method_figures(FILE *out, const json_t *methods, const char *name)
+{
+	const json_t *m = throughput_method(methods, name);
+	if (!m) {
+		fputs("<td>-</td>", out);
 		return;
 	}
-	fputs("<td>-</td>", out);
+	long long pipes = (long long)json_integer_value(json_object_get(m, "pipes_created"));
+	fprintf(out, "<td>%.1f MiB/s, %.2f calls, %.3f ms CPU per MiB; %lld pipe%s</td>",
+		json_number_value(json_object_get(m, "mib_per_s")),
+		json_number_value(json_object_get(m, "syscalls_per_mib")),
+		json_number_value(json_object_get(m, "cpu_ms_per_mib")), pipes, pipes == 1 ? "" : "s");
 }
 
 static void figures_table(FILE *out, const struct joined *joined, const json_t *names,

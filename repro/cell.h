@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "params.h"
 #include "throughput.h"
@@ -123,5 +124,10 @@ int cell_set_nonblock(int fd, bool on);
 bool cell_wait_request(int request_fd);
 /* SIOCINQ / FIONREAD / SIOCOUTQ of fd, -1 when unknown. */
 int64_t cell_queue_bytes(int fd, unsigned long request);
+/* One read of a sink (EINTR retried) from offset `at` of the stream, with
+ * the --corrupt-at self-test's byte `flip` flipped when the read holds it. */
+ssize_t cell_sink_read(int fd, uint8_t *buf, size_t len, int64_t flip, uint64_t at);
+/* *ts = now on `clock` + ns: a deadline for pthread_cond_timedwait. */
+void cell_deadline(struct timespec *ts, clockid_t clock, uint64_t ns);
 
 #endif

@@ -109,14 +109,9 @@ static void *sink_thread(void *arg)
 	uint64_t at = 0, segment = 0, into = 0; /* bytes of the segment seen */
 	uint64_t segments = (uint64_t)ctx->rounds * TP_METHODS;
 	for (;;) {
-		ssize_t n = read(ctx->sink_fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = cell_sink_read(ctx->sink_fd, buf, sizeof buf, ctx->params->corrupt_at, at);
 		if (n <= 0)
 			break;
-		int64_t flip = ctx->params->corrupt_at;
-		if (flip >= 0 && (uint64_t)flip >= at && (uint64_t)flip < at + (uint64_t)n)
-			buf[flip - (int64_t)at] ^= 0xff;
 		for (size_t done = 0; done < (size_t)n;) {
 			bool known = segment < segments;
 			uint64_t round = segment / TP_METHODS, method = segment % TP_METHODS;
@@ -462,12 +457,7 @@ static void wait_sink(struct tp_ctx *ctx)
 	pthread_mutex_lock(&ctx->lock);
 	while (atomic_load(&shared->bytes_received) < until) {
 		struct timespec wake;
-		clock_gettime(CLOCK_REALTIME, &wake);
-		wake.tv_nsec += 100L * 1000 * 1000;
-		if (wake.tv_nsec >= 1000000000L) {
-			wake.tv_sec++;
-			wake.tv_nsec -= 1000000000L;
-		}
+		cell_deadline(&wake, CLOCK_REALTIME, 100ull * 1000 * 1000);
 		pthread_cond_timedwait(&ctx->received, &ctx->lock, &wake);
 		uint64_t now_received = atomic_load(&shared->bytes_received);
 		if (now_received != last) {
