@@ -617,7 +617,7 @@ static bool runs_alone(const struct cell_params *cell)
 	return cell->scenario == SCENARIO_LOAD || cell->scenario == SCENARIO_THROUGHPUT;
 }
 
-static bool load_must_wait(const struct cell_params *cells, const struct cell_run *running,
+static bool alone_must_wait(const struct cell_params *cells, const struct cell_run *running,
 			   int nrunning, size_t cell)
 {
 	if (nrunning == 0)
@@ -666,7 +666,7 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 			break;
 		}
 		while (rc == 0 && nrunning < jobs && next < total_runs &&
-		       !load_must_wait(cells, running, nrunning, next / repeat)) {
+		       !alone_must_wait(cells, running, nrunning, next / repeat)) {
 			struct cell_run *run = &running[nrunning];
 			memset(run, 0, sizeof *run);
 			run->cell = next / repeat;
