@@ -2,8 +2,8 @@
 # The throughput scenario on this kernel: one cell of 4 MiB in transfers of
 # 64 KiB (64 fresh pipes against one pooled), moved by all 8 methods in 4
 # rounds of 1 MiB, every
-# byte verified and sane figures (throughput_lib.sh); the table shows every
-# method; a byte flipped at the sink makes the cell corrupt at that offset;
+# byte verified and sane figures (throughput_lib.sh), also without root;
+# the table shows every method; a byte flipped at the sink makes the cell corrupt at that offset;
 # options that do not apply are refused with nothing written.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/throughput_lib.sh"
@@ -17,6 +17,9 @@ for m in splice-fresh splice-pool rw-16K rw-64K rw-1M file-rw-64K sendfile splic
     "table line of $m"
 done
 expect_match "$(cat "$work/table.txt")" "compare the ratios and the counts" "the table's note on absolute figures"
+# Without root (as nobody, when run as root) the same holds.
+run_matrix_unprivileged "$work/u" -s throughput -p 64K -c 64K -n 2M
+check_throughput "$work/u" unprivileged
 
 # 4 rounds of 1 MiB per method, the methods in turn: stream byte 5000000
 # is in round 0's fifth segment (rw-1M's), at offset 805696 of its copy.
