@@ -1,10 +1,10 @@
 #!/bin/sh
 # The throughput scenario on this kernel: one cell of 4 MiB in transfers of
 # 64 KiB (64 fresh pipes against one pooled), moved by all 8 methods in 4
-# rounds of 1 MiB, every
-# byte verified and sane figures (throughput_lib.sh), also without root;
-# the table shows every method; a byte flipped at the sink makes the cell corrupt at that offset;
-# options that do not apply are refused with nothing written.
+# rounds of 1 MiB, every byte verified and sane figures
+# (throughput_lib.sh), also without root; the table shows every method; a
+# byte flipped at the sink makes the cell corrupt at that offset; options
+# that do not apply are refused with nothing written.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/throughput_lib.sh"
 "$SPLICELAB" -o "$work/r" -s throughput -p 64K -c 64K -n 4M >"$work/table.txt" 2>&1 ||
