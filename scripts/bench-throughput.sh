@@ -18,10 +18,12 @@ done
 jq -s -r --arg runs "$RUNS" '
   def median: sort | .[(length - 1) / 2 | floor];
   def col(w): tostring | (" " * ([w - length, 0] | max)) + .;
+  def size: if . % 1048576 == 0 then "\(. / 1048576)M" else "\(. / 1024)K" end;
   "throughput, median of \($runs) runs; elapsed median \(map(.elapsed_ms) | median) ms for the 4 cells",
-  (map(.cells[]) | group_by(.id)[] as $cells | $cells[0] as $c
+  map(.cells[]) as $all
+  | (.[0].cells[].id as $id | [$all[] | select(.id == $id)] as $cells | $cells[0] as $c
    | "",
-     "pipe=\($c.pipe_size_requested / 1024)K transfer=\($c.chunk / 1024)K payload=\($c.payload / 1048576)M: \($cells | map(.outcome) | unique | join(","))",
+     "pipe=\($c.pipe_size_requested | size) transfer=\($c.chunk | size) payload=\($c.payload | size): \($cells | map(.outcome) | unique | join(","))",
      "method         MiB/s calls/MiB CPUms/MiB  pipes   speed syscalls    CPU (x read/write)",
      ($c.throughput.methods | to_entries[] | .key as $i | .value.method as $name
       | [$cells[].throughput.methods[$i]] as $m
