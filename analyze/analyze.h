@@ -306,6 +306,26 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 /* svg.c: plots of one joined row, one per kernel side by side. */
 void svg_occupancy(FILE *out, const struct joined *joined, size_t row);
 void svg_per_call(FILE *out, const struct joined *joined, size_t row);
+/* One plot of a throughput cell across kernels: per method (in the order
+ * of names, a kernel's throughput.methods) a bar for each kernel, its
+ * `metric` ratio to read/write (speed, syscalls or cpu, from methods[k],
+ * NULL where absent) in percent, with a line at 100. */
+void svg_throughput(FILE *out, const struct joined *joined, const json_t *names,
+		    const json_t *const *methods, const char *metric, const char *title);
+/* markdown.c: a table cell (' | ' escaped, control characters as blanks)
+ * and a table's head row with a column per kernel. */
+void md_cell(FILE *out, const char *text);
+void md_table_head(FILE *out, const struct joined *joined, const char *first);
+/* throughput.c: the markdown section of the throughput cells (a table of
+ * ratios per kernel for each); nothing when there are none. */
+void throughput_markdown(FILE *out, const struct joined *joined);
+/* throughput.c: the method named so in a cell's throughput.methods, or NULL. */
+const json_t *throughput_method(const json_t *methods, const char *name);
+/* html.c: the head row's kernel columns (the table's first <tr> is open). */
+void html_kernel_heads(FILE *out, const struct joined *joined);
+/* throughput.c: the HTML section of the throughput cells (their plots and
+ * figures per kernel); nothing when there are none. */
+void throughput_html(FILE *out, const struct joined *joined);
 
 /* timeline.c: a cell's splice_to_pipe calls, from kernel.timeline or,
  * when events.jsonl beside the matrix holds more of them, from there. */

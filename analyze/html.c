@@ -107,7 +107,7 @@ static void intro(FILE *out, const struct joined *joined)
 }
 
 /* The rest of a table's head row: a column per kernel. */
-static void kernel_heads(FILE *out, const struct joined *joined)
+void html_kernel_heads(FILE *out, const struct joined *joined)
 {
 	for (size_t k = 0; k < joined->nruns; k++) {
 		fprintf(out, "<th>%c: ", kernel_letter(k));
@@ -176,7 +176,7 @@ static void load_table(FILE *out, const struct joined *joined)
 			      "per-user pipe limits with the user&#39;s pages when the relay "
 			      "started.</p>\n<table id=\"load\"><tr><th>load cell</th>",
 			      out);
-			kernel_heads(out, joined);
+			html_kernel_heads(out, joined);
 			any = true;
 		}
 		char text[1200];
@@ -409,7 +409,7 @@ static void profiles(FILE *out, const struct joined *joined)
 			fputs("<h2>Profiles (real programs' parameters)</h2>\n<table class=\"grid\">"
 			      "<tr><th>profile</th><th>scenario</th><th>payload</th>",
 			      out);
-			kernel_heads(out, joined);
+			html_kernel_heads(out, joined);
 			any = true;
 		}
 		char payload[24];
@@ -461,6 +461,7 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 	intro(out, joined);
 	programs_summary_html(out, joined);
 	load_table(out, joined);
+	throughput_html(out, joined);
 	regimes(out, joined);
 	plots(out, joined, opts);
 	grids(out, joined);

@@ -10,7 +10,7 @@
 
 /* Text for a table cell: '|' escaped, newlines and other control
  * characters flattened (a cell is one line, whatever the file held). */
-static void md_cell(FILE *out, const char *text)
+void md_cell(FILE *out, const char *text)
 {
 	fputc(' ', out);
 	for (const char *p = text; *p; p++) {
@@ -22,7 +22,7 @@ static void md_cell(FILE *out, const char *text)
 	fputs(" |", out);
 }
 
-static void table_head(FILE *out, const struct joined *joined, const char *first)
+void md_table_head(FILE *out, const struct joined *joined, const char *first)
 {
 	fprintf(out, "| %s |", first);
 	for (size_t k = 0; k < joined->nruns; k++) {
@@ -81,7 +81,7 @@ static void programs_section(FILE *out, const struct joined *joined)
 			wrap(out, "  - ", "    ", summary, 80);
 	}
 	fputc('\n', out);
-	table_head(out, joined, "profile (program)");
+	md_table_head(out, joined, "profile (program)");
 	size_t which[64];
 	size_t n = programs_ran(joined, which, sizeof which / sizeof which[0]);
 	for (size_t i = 0; i < n; i++) {
@@ -117,7 +117,7 @@ static void load_section(FILE *out, const struct joined *joined)
 			     "user's pages when the relay started.",
 			     80);
 			fputc('\n', out);
-			table_head(out, joined, "load cell");
+			md_table_head(out, joined, "load cell");
 			any = true;
 		}
 		char text[1200];
@@ -153,7 +153,7 @@ static void kernels_section(FILE *out, const struct joined *joined)
 	};
 	char buf[256];
 	fputs("## Kernels\n\n", out);
-	table_head(out, joined, "");
+	md_table_head(out, joined, "");
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		fprintf(out, "| %s |", rows[i].title);
 		for (size_t k = 0; k < joined->nruns; k++)
@@ -202,7 +202,7 @@ static void differences_section(FILE *out, const struct joined *joined)
 		fputc('\n', out);
 		return;
 	}
-	table_head(out, joined, "cell");
+	md_table_head(out, joined, "cell");
 	size_t shown = 0;
 	for (size_t r = 0; r < joined->nrows && shown < MAX_DIFF_ROWS; r++) {
 		if (!joined->rows[r].divergent)
@@ -617,7 +617,7 @@ static void cell_section(FILE *out, const struct joined *joined, size_t r, size_
 		const struct acell *cell = join_cell(joined, r, k);
 		full[k] = cell ? acell_json(&joined->runs[k], cell) : NULL;
 	}
-	table_head(out, joined, "");
+	md_table_head(out, joined, "");
 	for (size_t f = 0; f < sizeof cell_fields / sizeof cell_fields[0]; f++) {
 		fprintf(out, "| %s |", cell_fields[f].title);
 		for (size_t k = 0; k < joined->nruns; k++) {
@@ -683,6 +683,7 @@ int markdown_report(FILE *out, const struct joined *joined, const struct report_
 	fputc('\n', out);
 	programs_section(out, joined);
 	load_section(out, joined);
+	throughput_markdown(out, joined);
 	kernels_section(out, joined);
 	differences_section(out, joined);
 	regimes_section(out, joined);

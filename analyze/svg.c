@@ -84,17 +84,24 @@ static int x_at(long long at, long long first, long long last)
 	return LEFT + (int)((double)SPAN_X * share);
 }
 
-static void open_svg(FILE *out, const char *title, size_t k, const struct run *run)
+/* The box and both axes; the caption is the caller's. */
+static void open_frame(FILE *out, const char *title)
 {
-	fprintf(out, "<figure><figcaption>%c: ", kernel_letter(k));
-	put_html(out, run->label);
-	fprintf(out, "</figcaption>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+	fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
 		     "height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"%s\">\n"
 		     "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n"
 		     "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n"
 		     "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>\n",
 		W, H, W, H, title, W, H, LEFT, TOP, LEFT, H - BOTTOM, LEFT, H - BOTTOM, W - RIGHT,
 		H - BOTTOM);
+}
+
+static void open_svg(FILE *out, const char *title, size_t k, const struct run *run)
+{
+	fprintf(out, "<figure><figcaption>%c: ", kernel_letter(k));
+	put_html(out, run->label);
+	fputs("</figcaption>\n", out);
+	open_frame(out, title);
 }
 
 /* Nothing to plot for this kernel: a caption and one line, no box. */
@@ -382,4 +389,80 @@ void svg_per_call(FILE *out, const struct joined *joined, size_t row)
 		json_decref(full);
 	}
 	fputs("</div>\n", out);
+}
+
+/* The kernels' colours where one plot holds them all. */
+static const char *const kernel_colors[] = {"#1565c0", "#c62828", "#2e7d32",
+					    "#6a1b9a", "#ef6c00", "#00838f"};
+#define NCOLORS (sizeof kernel_colors / sizeof kernel_colors[0])
+
+/* The method's ratio to read/write as a percentage, or -1 when the
+ * kernel has no such method or no ratio. */
+static long long method_percent(const json_t *methods, const char *name, const char *metric)
+{
+	const json_t *m = throughput_method(methods, name);
+	const json_t *v = json_object_get(json_object_get(m, "vs_read_write"), metric);
+	double ratio = json_number_value(v);
+	if (!json_is_number(v) || ratio < 0 || ratio > 1e6)
+		return -1;
+	return (long long)(ratio * 100 + 0.5);
+}
+
+void svg_throughput(FILE *out, const struct joined *joined, const json_t *names,
+		    const json_t *const *methods, const char *metric, const char *title)
+{
+	size_t n = json_array_size(names);
+	if (!n || !joined->nruns)
+		return;
+	long long most = 100;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = json_string_value(json_object_get(json_array_get(names, i), "method"));
+		for (size_t k = 0; k < joined->nruns && name; k++) {
+			long long v = method_percent(methods[k], name, metric);
+			most = v > most ? v : most;
+		}
+	}
+	struct axis a = axis_for(most, false);
+	fputs("<figure><figcaption>", out);
+	put_html(out, title);
+	fputs("</figcaption>\n", out);
+	open_frame(out, title);
+	y_axis(out, &a, 0, "#37474f", "% of read/write");
+	int y100 = y_at(100, a.top);
+	fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#000\" "
+		     "stroke-dasharray=\"4 3\"/>\n",
+		LEFT, y100, W - RIGHT, y100);
+	int band = SPAN_X / (int)n;
+	int bar = (band - 4) / (int)joined->nruns;
+	bar = bar < 1 ? 1 : bar;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = json_string_value(json_object_get(json_array_get(names, i), "method"));
+		if (!name)
+			continue;
+		int x0 = LEFT + band * (int)i + 2;
+		for (size_t k = 0; k < joined->nruns; k++) {
+			long long v = method_percent(methods[k], name, metric);
+			if (v < 0)
+				continue;
+			int y = y_at(v, a.top);
+			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\">"
+				     "<title>%c: ",
+				x0 + bar * (int)k, y, bar > 1 ? bar - 1 : 1, H - BOTTOM - y,
+				kernel_colors[k % NCOLORS], kernel_letter(k));
+			put_html(out, name);
+			fprintf(out, " %lld%%</title></rect>\n", v);
+		}
+		int x = LEFT + band * (int)i + band / 2;
+		fprintf(out, "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"end\" "
+			     "transform=\"rotate(-35 %d %d)\">",
+			x, H - BOTTOM + 10, x, H - BOTTOM + 10);
+		put_html(out, name);
+		fputs("</text>\n", out);
+	}
+	for (size_t k = 0; k < joined->nruns; k++)
+		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"9\" height=\"9\" fill=\"%s\"/>"
+			     "<text x=\"%d\" y=\"%d\" font-size=\"11\">%c</text>\n",
+			W - RIGHT + 8, TOP + 14 * (int)k, kernel_colors[k % NCOLORS], W - RIGHT + 20,
+			TOP + 9 + 14 * (int)k, kernel_letter(k));
+	fputs("</svg></figure>\n", out);
 }

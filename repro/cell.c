@@ -113,6 +113,25 @@ out:
 	return NULL;
 }
 
+ssize_t cell_sink_read(int fd, uint8_t *buf, size_t len, int64_t flip, uint64_t at)
+{
+	ssize_t n;
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n > 0 && flip >= 0 && (uint64_t)flip >= at && (uint64_t)flip < at + (uint64_t)n)
+		buf[flip - (int64_t)at] ^= 0xff;
+	return n;
+}
+
+void cell_deadline(struct timespec *ts, clockid_t clock, uint64_t ns)
+{
+	clock_gettime(clock, ts);
+	uint64_t nsec = (uint64_t)ts->tv_nsec + ns;
+	ts->tv_sec += (time_t)(nsec / 1000000000ull);
+	ts->tv_nsec = (long)(nsec % 1000000000ull);
+}
+
 static void *sink_thread(void *arg)
 {
 	struct cell_ctx *ctx = arg;
@@ -121,14 +140,10 @@ static void *sink_thread(void *arg)
 	static uint8_t buf[1 << 16];
 	uint64_t received = 0;
 	for (;;) {
-		ssize_t n = read(ctx->sink_fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = cell_sink_read(ctx->sink_fd, buf, sizeof buf, ctx->params->corrupt_at,
+					   received);
 		if (n <= 0)
 			break;
-		int64_t flip = ctx->params->corrupt_at;
-		if (flip >= 0 && (uint64_t)flip >= received && (uint64_t)flip < received + (uint64_t)n)
-			buf[flip - (int64_t)received] ^= 0xff;
 		if (!shared->corrupt_found) {
 			size_t good = pattern_check(buf, received, (size_t)n);
 			shared->bytes_verified = received + good;
@@ -365,6 +380,8 @@ _Noreturn void cell_main(const struct cell_params *params, struct cell_shared *s
 		relay_cmd_main(params, shared);
 	if (params->scenario == SCENARIO_LOAD)
 		load_main(params, shared, request_fd);
+	if (params->scenario == SCENARIO_THROUGHPUT)
+		throughput_main(params, shared, request_fd);
 
 	static struct cell_ctx ctx;
 	ctx.params = params;

@@ -8,8 +8,10 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "params.h"
+#include "throughput.h"
 
 #define TRACE_KEEP 8	  /* calls kept from the start and from the end */
 #define PER_CALL_KEEP 64 /* socket->pipe byte counts kept */
@@ -91,6 +93,9 @@ struct cell_shared {
 	 * runner before the fork; NULL for every other cell. */
 	struct load_shared *load;
 
+	/* Throughput cells only (throughput.h): each method's figures. */
+	struct throughput_shared throughput;
+
 	/* --relay-cmd cells only (relay_cmd_cell.c): the program's process
 	 * group, set once it is forked and never cleared, so the runner can
 	 * kill and reap the group whatever the cell did; how it ended when it
@@ -122,5 +127,10 @@ bool cell_wait_request(int request_fd);
 int64_t cell_queue_bytes(int fd, unsigned long request);
 /* 1 when poll() says fd is not writable now, 0 when it is, -1 unknown. */
 int cell_unwritable(int fd);
+/* One read of a sink (EINTR retried) from offset `at` of the stream, with
+ * the --corrupt-at self-test's byte `flip` flipped when the read holds it. */
+ssize_t cell_sink_read(int fd, uint8_t *buf, size_t len, int64_t flip, uint64_t at);
+/* *ts = now on `clock` + ns: a deadline for pthread_cond_timedwait. */
+void cell_deadline(struct timespec *ts, clockid_t clock, uint64_t ns);
 
 #endif

@@ -19,6 +19,10 @@ static const uint64_t default_payloads[] = {4 * KiB,  16384,	 25000,	  32 * KiB,
 static const int default_flag_sets[] = {0, SPLICE_F_NONBLOCK, SPLICE_F_MOVE | SPLICE_F_NONBLOCK,
 					SPLICE_F_MORE};
 static const uint64_t profile_payloads[] = {1 * MiB, 64 * MiB};
+/* The throughput preset: Go's 1 MiB pipe and the 64 KiB default, each
+ * with transfers of 64 KiB (small responses: many fresh pipes) and 1 MiB. */
+static const uint64_t throughput_pipe_sizes[] = {64 * KiB, 1 * MiB};
+static const uint64_t throughput_transfers[] = {64 * KiB, 1 * MiB};
 static const uint64_t quick_profile_payloads[] = {1 * MiB, 16 * MiB};
 
 static void set_sizes(struct size_list *list, const uint64_t *values, size_t count)
@@ -63,6 +67,11 @@ static void fill_defaults(struct matrix_spec *spec)
 			    sizeof default_flag_sets / sizeof default_flag_sets[0]);
 		set_choices(&spec->pipe_nonblock, off_on, 2);
 	}
+	if (spec->preset == PRESET_THROUGHPUT) {
+		set_one_choice(&spec->scenarios, SCENARIO_THROUGHPUT);
+		set_sizes(&spec->pipe_sizes, throughput_pipe_sizes, 2);
+		set_sizes(&spec->chunks, throughput_transfers, 2);
+	}
 	set_one_choice(&spec->scenarios, SCENARIO_PROXY);
 	set_one_choice(&spec->transports, TRANSPORT_TCP4);
 	set_one_size(&spec->pipe_sizes, 64 * KiB);
@@ -96,6 +105,9 @@ static void push(struct cell_list *list, const struct matrix_spec *spec,
 		filled.conn_count = spec->conn_count;
 		filled.pipe_pressure = spec->pipe_pressure;
 	}
+	/* The throughput relays' flags: they never sleep on a full pipe. */
+	if (filled.scenario == SCENARIO_THROUGHPUT)
+		filled.splice_flags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 	if (!filled.user.set)
 		filled.user = spec->user;
 	if (list->count == list->cap) {

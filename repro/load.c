@@ -635,12 +635,7 @@ _Noreturn void load_main(const struct cell_params *params, struct cell_shared *s
 				done = &ctx.conns[i];
 		if (!done) {
 			struct timespec until;
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			until.tv_nsec += 100L * 1000 * 1000;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			cell_deadline(&until, CLOCK_MONOTONIC, 100ull * 1000 * 1000);
 			pthread_cond_timedwait(&ctx.changed, &ctx.lock, &until);
 			continue;
 		}

@@ -38,7 +38,8 @@ static struct id_hash hash_cells(const struct cell_params *cells, size_t ncells)
 /* The name for a hash: a preset's when it has exactly that preset's cells. */
 static void name_hash(struct id_hash hash, char *buf, size_t len)
 {
-	static const enum preset presets[] = {PRESET_DEFAULT, PRESET_QUICK, PRESET_PROFILES};
+	static const enum preset presets[] = {PRESET_DEFAULT, PRESET_QUICK, PRESET_PROFILES,
+					      PRESET_THROUGHPUT};
 	for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++) {
 		struct matrix_spec spec;
 		memset(&spec, 0, sizeof spec);

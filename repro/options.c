@@ -18,7 +18,8 @@
 #include "load.h"
 #include "version.h"
 
-const char *const preset_names[4] = {"none", "default", "quick", "profiles"};
+const char *const preset_names[PRESET_COUNT] = {"none", "default", "quick", "profiles",
+						  "throughput"};
 
 #define MAX_PAYLOAD (1ull << 30)
 #define MAX_CHUNK (1ull << 30)
@@ -142,7 +143,9 @@ static const char usage_text[] =
 	"The grid (LIST = values separated by ','; SIZE = bytes with K, M or G):\n"
 	"      --preset NAME      default (the full grid, used when no grid option is\n"
 	"                         given), quick (a dozen key cells), profiles (every\n"
-	"                         profile at 1M and 64M). Grid options given with a\n"
+	"                         profile at 1M and 64M), throughput (4 cells: 64K\n"
+	"                         and 1M pipes x 64K and 1M transfers, 16M each).\n"
+	"                         Grid options given with a\n"
 	"                         preset replace that dimension of it; given without\n"
 	"                         one, the other dimensions take one value each:\n"
 	"                         proxy, tcp4, 64K pipe, 16M payload, 1M chunk, flags\n"
@@ -151,14 +154,22 @@ static const char usage_text[] =
 	"                         drain (socket->pipe only, the pipe is never read),\n"
 	"                         load (many connections through one relay process,\n"
 	"                         each with its own pipes, both ways where the\n"
-	"                         profile's program copies both ways)\n"
+	"                         profile's program copies both ways),\n"
+	"                         throughput (the payload moved once by each way to\n"
+	"                         copy: splice with a fresh pipe per transfer and\n"
+	"                         with a pooled pipe, read/write with 16K, 64K and 1M\n"
+	"                         buffers, and from a file read/write, sendfile and\n"
+	"                         splice; MiB/s, syscalls and CPU per MiB, pipes\n"
+	"                         created, ratios to read/write; runs alone)\n"
 	"  -P, --profile LIST     profile names (see --list-profiles) or all; a\n"
 	"                         profile fixes pipe size, chunk, flags, O_NONBLOCK\n"
 	"                         and loop, so those options cannot be combined\n"
 	"  -p, --pipe-size LIST   power-of-two pipe sizes, 4K to 2G, or default (no\n"
 	"                         F_SETPIPE_SZ); a refusal by the kernel is recorded\n"
 	"  -n, --payload LIST     bytes the client sends, up to 1G\n"
-	"  -c, --chunk LIST       len of each socket->pipe splice, up to 1G [1M]\n"
+	"  -c, --chunk LIST       len of each socket->pipe splice, up to 1G [1M];\n"
+	"                         in throughput cells the transfer size (a fresh\n"
+	"                         pipe per transfer)\n"
 	"  -f, --flags LIST       flag sets, flags in a set joined by | or +:\n"
 	"                         none, NONBLOCK, MOVE, MORE, GIFT (e.g. none,MOVE|NONBLOCK)\n"
 	"      --pipe-nonblock LIST  on, off: O_NONBLOCK on the pipe (since 5.1 the\n"
@@ -454,10 +465,10 @@ static int apply_option(struct options *options, int id, const char *name, const
 		options->label = value;
 		return 0;
 	case OPT_PRESET: {
-		int index = name_index(preset_names, 4, value);
+		int index = name_index(preset_names, PRESET_COUNT, value);
 		if (index <= 0)
 			return usage_error("--preset: unknown preset '%s' (allowed: default, quick, "
-					   "profiles)", value);
+					   "profiles, throughput)", value);
 		spec->preset = (enum preset)index;
 		spec->preset_given = true;
 		return 0;
@@ -883,9 +894,17 @@ static int check_conflicts(struct options *options)
 	if (spec->profiles_given && !spec->preset_given && grid_given)
 		return usage_error("--profile cannot be combined with --pipe-size, --chunk, "
 				   "--flags, --*-nonblock or --loop: a profile fixes them");
-	bool load_asked = false;
-	for (size_t i = 0; i < spec->scenarios.count; i++)
+	bool load_asked = false, throughput_asked = spec->preset == PRESET_THROUGHPUT;
+	for (size_t i = 0; i < spec->scenarios.count; i++) {
 		load_asked |= spec->scenarios.values[i] == SCENARIO_LOAD;
+		throughput_asked |= spec->scenarios.values[i] == SCENARIO_THROUGHPUT;
+	}
+	if (throughput_asked && (spec->flag_sets.given || spec->pipe_nonblock.given ||
+				 spec->src_nonblock.given || spec->dst_nonblock.given ||
+				 spec->loops.given || spec->senders.given || spec->profiles_given))
+		return usage_error("throughput cells cannot be combined with --flags, --*-nonblock, "
+				   "--loop, --sender or --profile: their relays splice with "
+				   "MOVE|NONBLOCK between blocking sockets");
 	if ((spec->connections || spec->conn_count || spec->pipe_pressure) && !load_asked &&
 	    !spec->relay_cmd)
 		return usage_error("--connections, --conn-count and --pipe-pressure shape load "

@@ -28,8 +28,15 @@ struct choice_list {
 	bool given;
 };
 
-enum preset { PRESET_NONE, PRESET_DEFAULT, PRESET_QUICK, PRESET_PROFILES };
-extern const char *const preset_names[4];
+enum preset {
+	PRESET_NONE,
+	PRESET_DEFAULT,
+	PRESET_QUICK,
+	PRESET_PROFILES,
+	PRESET_THROUGHPUT,
+	PRESET_COUNT
+};
+extern const char *const preset_names[PRESET_COUNT];
 
 struct matrix_spec {
 	enum preset preset;

@@ -10,7 +10,7 @@
 #include "profiles.h"
 #include "relay_cmd.h"
 
-const char *const scenario_names[SCENARIO_COUNT] = {"proxy", "drain", "load"};
+const char *const scenario_names[SCENARIO_COUNT] = {"proxy", "drain", "load", "throughput"};
 const char *const loop_names[LOOP_COUNT] = {"busy", "poll", "epoll"};
 const char *const sender_names[SENDER_COUNT] = {"one", "many", "nodelay"};
 const char *const transport_names[TRANSPORT_COUNT] = {"tcp4", "tcp6", "unix"};

@@ -12,6 +12,7 @@
 
 #include "matrix_name.h"
 #include "params.h"
+#include "throughput.h"
 #include "version.h"
 
 static json_t *summary_json(const json_t *cells)
@@ -435,7 +436,7 @@ void report_print_table(FILE *out, const json_t *doc, bool color)
 	json_t *printed = json_object();
 	json_array_foreach(cells, index, cell)
 	{
-		if (!json_is_null(json_object_get(cell, "profile")))
+		if (!json_is_null(json_object_get(cell, "profile")) || throughput_cell(cell))
 			continue;
 		group_key(cell_str(cell, "id"), group, sizeof group);
 		if (json_object_get(printed, group))
@@ -444,6 +445,7 @@ void report_print_table(FILE *out, const json_t *doc, bool color)
 		print_group(out, cells, group, color);
 	}
 	json_decref(printed);
+	throughput_print_table(out, cells);
 	print_profiles(out, cells, color);
 
 	const json_t *summary = json_object_get(doc, "summary");

@@ -36,7 +36,7 @@ run: $(BUILD)/splicelab
 # Unit tests (cmocka): each links the engine's objects, not main.
 REPRO_TESTS := options params classify json load relay_cmd
 TEST_BINS += $(patsubst %,$(BUILD)/tests/unit_repro_%,$(REPRO_TESTS))
-BENCH_SCRIPTS += scripts/bench-load.sh
+BENCH_SCRIPTS += scripts/bench-load.sh scripts/bench-throughput.sh
 
 $(BUILD)/obj/tests/%.o: tests/unit/%.c $(wildcard repro/*.h tests/unit/*.h) | $(DEPS_STAMP)
 	$(call msg,CC,$@)

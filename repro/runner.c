@@ -634,15 +634,17 @@ static int grow_runs(struct probe_run **runs, size_t *cap, size_t need)
 	return 0;
 }
 
-/* Many connections through one relay, ours or the user's program. */
+/* Many connections through one relay (a load cell, or the user's program
+ * with --connections) run alone: the kernel charges pipe pages per user, so
+ * cells beside them (as the same user) would move the limit. A throughput
+ * cell too: cells beside it would take the CPU it measures. */
 static bool runs_alone(const struct cell_params *cell)
 {
-	return cell->scenario == SCENARIO_LOAD || (cell->relay_cmd && cell->connections > 1);
+	return cell->scenario == SCENARIO_LOAD || cell->scenario == SCENARIO_THROUGHPUT ||
+	       (cell->relay_cmd && cell->connections > 1);
 }
 
-/* A load cell runs alone: the kernel charges pipe pages per user, so cells
- * beside it (as the same user) would move its limit. */
-static bool load_must_wait(const struct cell_params *cells, const struct cell_run *running,
+static bool alone_must_wait(const struct cell_params *cells, const struct cell_run *running,
 			   int nrunning, size_t cell)
 {
 	if (nrunning == 0)
@@ -691,7 +693,7 @@ int runner_run(const struct cell_params *cells, size_t ncells, const struct runn
 			break;
 		}
 		while (rc == 0 && nrunning < jobs && next < total_runs &&
-		       !load_must_wait(cells, running, nrunning, next / repeat)) {
+		       !alone_must_wait(cells, running, nrunning, next / repeat)) {
 			struct cell_run *run = &running[nrunning];
 			memset(run, 0, sizeof *run);
 			run->cell = next / repeat;

@@ -11,7 +11,7 @@ usage() {
 usage: scripts/lab/lab.sh [options] [KERNEL...] [-- SPLICELAB-OPTIONS]
 
 Runs splicelab's matrix on each KERNEL and writes RESULTS/<label>/ (for the
-default matrix; RESULTS/<label>@quick/, @profiles or @m<hash> for another,
+default matrix; RESULTS/<label>@quick/, @profiles, @throughput or @m<hash> for another,
 so a small run never replaces a full one):
   matrix.json           the matrix (schema splicelab.matrix/1)
   table.txt             splicelab's table of it
@@ -139,6 +139,7 @@ case "${matrix[*]-}" in
   "") suffix="" ;;
   "--preset quick"|"--preset=quick") suffix=@quick ;;
   "--preset profiles"|"--preset=profiles") suffix=@profiles ;;
+  "--preset throughput"|"--preset=throughput") suffix=@throughput ;;
   *) suffix=@m$(printf '%s\n' "${matrix[@]}" | sha256sum | cut -c1-8) ;;
 esac
 # matrix_of PROVENANCE: the matrix a folder holds, as splicelab's options

@@ -305,6 +305,43 @@ static void test_load_options(void **state)
 
 /* -j above 8 per CPU is capped (tests/host/load.sh shows 8 per CPU keeps
  * the verdicts); up to that it is what was asked. */
+/* --preset throughput: 2 pipe sizes x 2 transfer sizes, 16M each, with the
+ * flags its relays pass in the id; options it cannot honour are refused. */
+static void test_throughput_options(void **state)
+{
+	(void)state;
+	struct options o;
+	assert_int_equal(parse(&o, ARGS("--preset", "throughput", NULL)), 0);
+	size_t count = 0;
+	struct cell_params *cells = grid_expand(&o.spec, &count);
+	assert_int_equal(count, 4);
+	for (size_t i = 0; i < count; i++) {
+		assert_int_equal(cells[i].scenario, SCENARIO_THROUGHPUT);
+		assert_int_equal(cells[i].payload, 16u << 20);
+		assert_int_equal(cells[i].splice_flags, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	}
+	assert_int_equal(cells[0].pipe_size, 64u << 10);
+	assert_int_equal(cells[0].chunk, 64u << 10);
+	assert_int_equal(cells[3].pipe_size, 1u << 20);
+	assert_int_equal(cells[3].chunk, 1u << 20);
+	char id[512];
+	cell_id(&cells[0], id, sizeof id);
+	assert_string_equal(id, "throughput,tcp4,pipe=64K,payload=16M,chunk=64K,flags=NONBLOCK|MOVE,"
+				"pnb=0,snb=0,dnb=0,loop=busy,sender=one,head=256K");
+	free(cells);
+	assert_int_equal(parse(&o, ARGS("-s", "throughput", "-p", "1M", "-c", "256K", NULL)), 0);
+	cells = grid_expand(&o.spec, &count);
+	assert_int_equal(count, 1);
+	assert_int_equal(cells[0].chunk, 256u << 10);
+	free(cells);
+	assert_int_equal(parse(&o, ARGS("-s", "throughput", "-f", "none", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("--preset", "throughput", "--loop", "epoll", NULL)),
+			 EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-s", "proxy,throughput", "--pipe-nonblock", "on", NULL)),
+			 EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-s", "throughput", "-P", "haproxy", NULL)), EXIT_USAGE);
+}
+
 static void test_jobs_cap(void **state)
 {
 	(void)state;
@@ -346,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_config_switches), cmocka_unit_test(test_config_hostile),
 		cmocka_unit_test(test_jobs_cap),
 		cmocka_unit_test(test_load_options),
+		cmocka_unit_test(test_throughput_options),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }
