@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cell.h"
+#include "cell_shared.h"
 
 #define PROBE_TOOL "splicelab-probe"
 /* Loading and verifying the programs takes seconds in a TCG guest. */

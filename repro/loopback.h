@@ -1,0 +1,17 @@
+/* Loopback plumbing for the cells' own ends (client, sink, the built-in
+ * relay's sockets): connected pairs, O_NONBLOCK, queue sizes. */
+#ifndef SPLICELAB_LOOPBACK_H
+#define SPLICELAB_LOOPBACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "params.h"
+
+/* A connected stream pair over loopback: *a connects, *b is accepted. */
+int cell_connect_pair(enum transport transport, int *a, int *b, const char **call);
+int cell_set_nonblock(int fd, bool on);
+/* SIOCINQ / FIONREAD / SIOCOUTQ of fd, -1 when unknown. */
+int64_t cell_queue_bytes(int fd, unsigned long request);
+
+#endif
