@@ -50,6 +50,36 @@ static const char *env_text(const struct run *run, const char *key, char *buf, s
 	return buf;
 }
 
+/* What a row of a per-kernel table holds in kernel k's column. */
+typedef void kernel_column(const struct joined *joined, size_t k, const void *what, char *buf,
+			   size_t len);
+
+/* A table row: its title, then each kernel's column. */
+static void md_row(FILE *out, const struct joined *joined, const char *title,
+		   kernel_column *column, const void *what)
+{
+	fputc('|', out);
+	md_cell(out, title);
+	for (size_t k = 0; k < joined->nruns; k++) {
+		char text[2048];
+		column(joined, k, what, text, sizeof text);
+		md_cell(out, text);
+	}
+	fputc('\n', out);
+}
+
+static void program_column(const struct joined *joined, size_t k, const void *what, char *buf,
+			   size_t len)
+{
+	programs_cell(joined, k, *(const size_t *)what, buf, len);
+}
+
+static void relay_column(const struct joined *joined, size_t k, const void *what, char *buf,
+			 size_t len)
+{
+	relay_outcomes(joined, k, what, buf, len);
+}
+
 /* Near the top: which real programs hang on which kernel. */
 static void programs_section(FILE *out, const struct joined *joined)
 {
@@ -87,13 +117,7 @@ static void programs_section(FILE *out, const struct joined *joined)
 	for (size_t i = 0; i < n; i++) {
 		char title[256];
 		snprintf(title, sizeof title, "%s (%s)", program_name(which[i]), program_text(which[i]));
-		fputc('|', out);
-		md_cell(out, title);
-		for (size_t k = 0; k < joined->nruns; k++) {
-			programs_cell(joined, k, which[i], line, sizeof line);
-			md_cell(out, line);
-		}
-		fputc('\n', out);
+		md_row(out, joined, title, program_column, &which[i]);
 	}
 	fputc('\n', out);
 }
@@ -115,16 +139,10 @@ static void relays_section(FILE *out, const struct joined *joined)
 	fputc('\n', out);
 	table_head(out, joined, "relay (command)");
 	for (size_t i = 0; i < n; i++) {
-		char line[2048], command[1600];
+		char title[2048], command[1600];
 		relay_command_text(joined, names[i], command, sizeof command);
-		snprintf(line, sizeof line, "%s (`%s`)", names[i], command);
-		fputc('|', out);
-		md_cell(out, line);
-		for (size_t k = 0; k < joined->nruns; k++) {
-			relay_outcomes(joined, k, names[i], line, sizeof line);
-			md_cell(out, line);
-		}
-		fputc('\n', out);
+		snprintf(title, sizeof title, "%s (`%s`)", names[i], command);
+		md_row(out, joined, title, relay_column, names[i]);
 	}
 	fputc('\n', out);
 	bool any = false;
