@@ -49,6 +49,7 @@ DEPS_PARTS   := build test
 
 all: tools
 
+include common/common.mk
 include repro/repro.mk
 -include probes/probes.mk
 -include analyze/analyze.mk
@@ -88,14 +89,14 @@ clean:
 
 # Static analysis of the project's own C (not run by `make test`: the tools
 # are slow and their findings are reviewed, not gated, by CI).
-LINT_SRCS = $(wildcard repro/*.c analyze/*.c probes/*.c doctor/*.c tests/unit/*.c tests/host/*.c)
+LINT_SRCS = $(wildcard common/*.c repro/*.c analyze/*.c probes/*.c doctor/*.c tests/unit/*.c tests/host/*.c)
 # probes/skeleton.c only wraps bpftool's generated code (see skeleton.h).
 # cppcheck cannot expand jansson's and libbpf's iteration macros without the
 # system headers, which it would then lint too.
 lint: $(if $(filter %/splicelab-probe,$(TOOLS)),$(BUILD)/probes/splice_probe.skel.h)
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability,style \
-	  --std=c11 --inline-suppr --suppress=unknownMacro -D_GNU_SOURCE -Irepro -Iprobes -Idoctor \
+	  --std=c11 --inline-suppr --suppress=unknownMacro -D_GNU_SOURCE -Icommon -Irepro -Iprobes -Idoctor \
 	  $(filter-out probes/skeleton.c,$(LINT_SRCS))
 	$(Q)clang-tidy --quiet $(filter-out %.bpf.c probes/skeleton.c,$(LINT_SRCS)) -- -std=c11 -D_GNU_SOURCE \
-	  -Irepro -Iprobes -Idoctor -I$(BUILD)/probes -Itests/unit -I$(BUILD) -DSPLICELAB_VERSION='"lint"' -DSPLICELAB_COMMIT='"lint"'
+	  -Icommon -Irepro -Iprobes -Idoctor -I$(BUILD)/probes -Itests/unit -I$(BUILD) -DSPLICELAB_VERSION='"lint"' -DSPLICELAB_COMMIT='"lint"'
 

@@ -1,6 +1,6 @@
 /* The allowed values of every enumerated field analyze reads, in one
- * place. Most lists are the engine's own name tables (repro/params.c,
- * repro/profiles.c), so a scenario, loop or profile the engine learns (a
+ * place. Most lists are the engine's own name tables (common/params.c,
+ * common/profiles.c), so a scenario, loop or profile the engine learns (a
  * `load` scenario, say) is accepted here as soon as it is named there;
  * anything else in such a field is refused on input, never written out.
  * The free-text fields (labels, notes, stack frames) are escaped by each

@@ -60,6 +60,9 @@ struct acell {
 	char *id;
 	char *scenario, *transport, *loop, *sender;
 	char *profile; /* NULL when the cell is not a profile's */
+	/* A --relay-cmd cell's relay: its name (as in the id) and its command
+	 * as one --relay-cmd text; both NULL for the built-in relay. */
+	char *relay, *relay_cmd;
 	long long pipe_req, pipe_size, payload, chunk, head_start;
 	unsigned int flags; /* SPLICE_F_* */
 	bool pnb, snb, dnb;
@@ -147,6 +150,11 @@ bool probe_frame(const char *name);
 void frame_name(const char *frame, char *buf, size_t len);
 /* The cell's parameters in words, short enough for a heading. */
 void cell_title(const struct acell *cell, char *buf, size_t len);
+/* The value of key in a cell id ("conns" in "...,conns=128,..."), or "". */
+void id_value(const char *id, const char *key, char *buf, size_t len);
+/* A --relay-cmd cell's conditions in words: "4M x 128 connections as lab"
+ * (only what differs from one tcp4 connection of the invoking user). */
+void relay_conditions(const struct acell *cell, char *buf, size_t len);
 /* A panel's parameters (all but pipe size and payload) in words. */
 void panel_title(const struct acell *cell, char *buf, size_t len);
 /* The panel a plain cell belongs to: every parameter but pipe size and
@@ -278,6 +286,22 @@ void programs_cell(const struct joined *joined, size_t k, size_t profile, char *
 size_t programs_ran(const struct joined *joined, size_t *which, size_t max);
 const char *program_name(size_t profile);
 const char *program_text(size_t profile);
+
+/* relays.c: the --relay-cmd cells (the user's own programs), by relay
+ * name. The names some kernel ran, in the order of the rows; returns how
+ * many were written to names[]. */
+size_t relays_ran(const struct joined *joined, const char **names, size_t max);
+/* The relay's command as its cells recorded it: "CMD" when every kernel
+ * ran the same one, else "A: CMD; B: CMD2". */
+void relay_command_text(const struct joined *joined, const char *name, char *buf, size_t len);
+/* The outcomes of the relay's cells on kernel k, the trouble first:
+ * "blocked: 4M x 128 connections as lab; ok: 4M", or "-". */
+void relay_outcomes(const struct joined *joined, size_t k, const char *name, char *buf, size_t len);
+/* One line per cell of the relay on kernel k that is not ok: "B, 4M x 128
+ * connections as lab, blocked: thread 1234 asleep in splice...". Returns
+ * how many were written. */
+size_t relay_notes(const struct joined *joined, size_t k, const char *name, char notes[][1024],
+		   size_t max);
 
 /* outfile.c: FILE that becomes path only when out_commit succeeds. */
 struct outfile {

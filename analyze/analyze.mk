@@ -3,21 +3,19 @@
 
 ANALYZE_SRCS := $(filter-out analyze/main.c,$(wildcard analyze/*.c))
 ANALYZE_OBJS := $(patsubst analyze/%.c,$(BUILD)/obj/analyze/%.o,$(ANALYZE_SRCS))
-# From the engine: size and flag names (params), the profiles (allowed.c's
-# list), version and commit.
-ANALYZE_REPRO_OBJS := $(BUILD)/obj/repro/params.o $(BUILD)/obj/repro/profiles.o \
-  $(BUILD)/obj/repro/version.o
+# From common/: the cell's names, sizes and flags (params), the profiles
+# (allowed.c's list), version and commit.
 ANALYZE_LIBS := $(LDLIBS_JSON) -lpthread
 
 TOOLS += $(BUILD)/splicelab-analyze
 BENCH_SCRIPTS += scripts/bench-analyze.sh
 
-$(BUILD)/obj/analyze/%.o: analyze/%.c $(wildcard analyze/*.h) repro/params.h | $(DEPS_STAMP)
+$(BUILD)/obj/analyze/%.o: analyze/%.c $(wildcard analyze/*.h) $(COMMON_HDRS) | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Ianalyze -Irepro -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Ianalyze -Icommon -c $< -o $@
 
-$(BUILD)/splicelab-analyze: $(BUILD)/obj/analyze/main.o $(ANALYZE_OBJS) $(ANALYZE_REPRO_OBJS)
+$(BUILD)/splicelab-analyze: $(BUILD)/obj/analyze/main.o $(ANALYZE_OBJS) $(COMMON_LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(ANALYZE_LIBS) -o $@
 
@@ -33,12 +31,12 @@ compare: $(BUILD)/splicelab-analyze
 ANALYZE_TESTS := $(patsubst tests/unit/test_analyze_%.c,%,$(wildcard tests/unit/test_analyze_*.c))
 TEST_BINS += $(patsubst %,$(BUILD)/tests/unit_analyze_%,$(ANALYZE_TESTS))
 
-$(BUILD)/obj/tests/analyze_%.o: tests/unit/test_analyze_%.c $(wildcard analyze/*.h tests/unit/*.h) | $(DEPS_STAMP)
+$(BUILD)/obj/tests/analyze_%.o: tests/unit/test_analyze_%.c $(wildcard analyze/*.h tests/unit/*.h) $(COMMON_HDRS) | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Ianalyze -Irepro -Itests/unit -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Ianalyze -Icommon -Itests/unit -c $< -o $@
 
-$(BUILD)/tests/unit_analyze_%: $(BUILD)/obj/tests/analyze_%.o $(ANALYZE_OBJS) $(ANALYZE_REPRO_OBJS)
+$(BUILD)/tests/unit_analyze_%: $(BUILD)/obj/tests/analyze_%.o $(ANALYZE_OBJS) $(COMMON_LIB)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ $(ANALYZE_LIBS) -lcmocka -o $@

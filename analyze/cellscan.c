@@ -25,7 +25,7 @@ const struct key_name cell_fields[CELL_FIELDS] = {
 	KEY_NAME("outcome"),	   KEY_NAME("pipe_size_error"),	   KEY_NAME("runs"),
 	KEY_NAME("bytes_moved"),   KEY_NAME("elapsed_ms"),	   KEY_NAME("detected_after_ms"),
 	KEY_NAME("calls"),	   KEY_NAME("evidence"),	   KEY_NAME("per_call_bytes"),
-	KEY_NAME("kernel"),
+	KEY_NAME("kernel"),	   KEY_NAME("relay"),
 };
 /* The kernel summary's members load.c reads ... */
 static const struct key_name kernel_copied[] = {KEY_NAME("unreturned")};

@@ -53,7 +53,7 @@ struct text_buf {
  * written; per_call_bytes and kernel are written only when they are not
  * of the type stepped over (for load.c to refuse) or, for kernel, as the
  * members load.c reads. */
-#define CELL_FIELDS 25
+#define CELL_FIELDS 26
 extern const struct key_name cell_fields[CELL_FIELDS];
 /* The fields cellscan.c treats apart, by their index in cell_fields
  * (test_analyze_scan.c checks the names). */

@@ -9,6 +9,38 @@ char kernel_letter(size_t k)
 	return (char)('A' + (k < ANALYZE_MAX_RUNS ? k : ANALYZE_MAX_RUNS - 1));
 }
 
+void id_value(const char *id, const char *key, char *buf, size_t len)
+{
+	size_t klen = strlen(key);
+	buf[0] = '\0';
+	for (const char *p = id; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		if (strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			/* Values are made of id characters: safe as shell words too. */
+			snprintf(buf, len, "%.*s", (int)strcspn(p + klen + 1, ","), p + klen + 1);
+			return;
+		}
+	}
+}
+
+void relay_conditions(const struct acell *cell, char *buf, size_t len)
+{
+	char payload[24], conns[24], user[96];
+	size_t used = 0;
+	buf[0] = '\0';
+	format_size((uint64_t)cell->payload, payload, sizeof payload);
+	id_value(cell->id, "conns", conns, sizeof conns);
+	id_value(cell->id, "user", user, sizeof user);
+	appendf(buf, len, &used, "%s", payload);
+	if (strcmp(cell->transport, "tcp4") != 0)
+		appendf(buf, len, &used, " %s", cell->transport);
+	if (strcmp(cell->sender, "one") != 0)
+		appendf(buf, len, &used, " sender %s", cell->sender);
+	if (*conns)
+		appendf(buf, len, &used, " x %s connections", conns);
+	if (*user)
+		appendf(buf, len, &used, " as %s", user);
+}
+
 void reproduce_command(const struct acell *cell, char *buf, size_t len)
 {
 	/* The enumerated fields were checked on input (allowed.c); quoting
@@ -20,6 +52,20 @@ void reproduce_command(const struct acell *cell, char *buf, size_t len)
 	sh_word(cell->sender, sender, sizeof sender);
 	format_size((uint64_t)cell->payload, payload, sizeof payload);
 	format_size((uint64_t)cell->head_start, head, sizeof head);
+	if (cell->relay) {
+		/* The relay is the user's program: no pipe, flags or loop of ours. */
+		char cmd[1024], name[96], conns[24], user[96];
+		sh_word(cell->relay_cmd, cmd, sizeof cmd);
+		sh_word(cell->relay, name, sizeof name);
+		id_value(cell->id, "conns", conns, sizeof conns);
+		id_value(cell->id, "user", user, sizeof user);
+		snprintf(buf, len,
+			 "build/splicelab --relay-cmd %s --relay-name %s -t %s -n %s --sender %s "
+			 "--head-start %s%s%s%s%s",
+			 cmd, name, transport, payload, sender, head, *conns ? " --connections " : "",
+			 conns, *user ? " --as-user " : "", user);
+		return;
+	}
 	if (cell->profile) {
 		/* A profile fixes pipe, chunk, flags, O_NONBLOCK and loop. */
 		char profile[96];
@@ -231,7 +277,11 @@ void cell_title(const struct acell *cell, char *buf, size_t len)
 	format_pipe_size((uint64_t)cell->pipe_req, pipe, sizeof pipe);
 	format_size((uint64_t)cell->payload, payload, sizeof payload);
 	format_flag_set(cell->flags, flags, sizeof flags);
-	if (cell->profile)
+	if (cell->relay) {
+		char conditions[256];
+		relay_conditions(cell, conditions, sizeof conditions);
+		snprintf(buf, len, "relay %s: %s", cell->relay, conditions);
+	} else if (cell->profile)
 		snprintf(buf, len, "%s %s, profile %s, payload %s", cell->scenario, cell->transport,
 			 cell->profile, payload);
 	else

@@ -161,6 +161,53 @@ static void programs_summary_html(FILE *out, const struct joined *joined)
 	fputs("</ul>\n", out);
 }
 
+/* The user's own relays (--relay-cmd), by name (as the markdown report's
+ * section). */
+static void relays_table(FILE *out, const struct joined *joined)
+{
+	const char *names[64];
+	size_t n = relays_ran(joined, names, sizeof names / sizeof names[0]);
+	if (!n)
+		return;
+	fputs("<h2>Your relays (--relay-cmd)</h2>\n<p class=\"note\">Each relay is a program "
+	      "of yours that the cells ran in place of splicelab&#39;s own relay, named as in "
+	      "the cell ids (relay=NAME), so its cells join across kernels.</p>\n<table "
+	      "id=\"relays\"><tr><th>relay (command)</th>",
+	      out);
+	html_kernel_heads(out, joined);
+	for (size_t i = 0; i < n; i++) {
+		char text[2048];
+		fputs("<tr><td><b>", out);
+		put_html(out, names[i]);
+		fputs("</b> <code>", out);
+		relay_command_text(joined, names[i], text, sizeof text);
+		put_html(out, text);
+		fputs("</code></td>", out);
+		for (size_t k = 0; k < joined->nruns; k++) {
+			relay_outcomes(joined, k, names[i], text, sizeof text);
+			fputs("<td>", out);
+			put_html(out, text);
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	fputs("</table>\n<ul id=\"relay-notes\">\n", out);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < joined->nruns; k++) {
+			char notes[8][1024];
+			size_t m = relay_notes(joined, k, names[i], notes, 8);
+			for (size_t j = 0; j < m; j++) {
+				fputs("<li><b>", out);
+				put_html(out, names[i]);
+				fputs("</b> on ", out);
+				put_html(out, notes[j]);
+				fputs("</li>\n", out);
+			}
+		}
+	}
+	fputs("</ul>\n", out);
+}
+
 /* The load cells side by side (as the markdown report's table). */
 static void load_table(FILE *out, const struct joined *joined)
 {
@@ -348,7 +395,8 @@ static void grids(FILE *out, const struct joined *joined)
 	size_t ngroups = 0;
 	for (size_t r = 0; r < n; r++) {
 		group_of[r] = -1;
-		if (join_first(joined, r)->profile)
+		/* Profiles and the user's relays have tables of their own. */
+		if (join_first(joined, r)->profile || join_first(joined, r)->relay)
 			continue;
 		char key[512];
 		group_key(join_first(joined, r), key, sizeof key);
@@ -460,6 +508,7 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 	head(out, joined);
 	intro(out, joined);
 	programs_summary_html(out, joined);
+	relays_table(out, joined);
 	load_table(out, joined);
 	throughput_html(out, joined);
 	regimes(out, joined);

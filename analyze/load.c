@@ -380,6 +380,61 @@ static unsigned int flag_bits(struct ctx *ctx, const json_t *cell, const char *p
 }
 
 /* One cell of the file: checked, and the part the tables use copied out. */
+/* The command's words as one --relay-cmd text: a word with a blank, quote
+ * or backslash in double quotes, its " and \\ escaped (splicelab's own
+ * splitting reads it back as the same words). */
+static char *relay_cmd_text(struct ctx *ctx, const json_t *words)
+{
+	size_t len = 1, i;
+	const json_t *word;
+	json_array_foreach(words, i, word)
+		len += 3 + 2 * json_string_length(word);
+	char *text = malloc(len);
+	if (!text) {
+		bad(ctx, "out of memory");
+		return NULL;
+	}
+	size_t used = 0;
+	text[0] = '\0';
+	json_array_foreach(words, i, word)
+	{
+		const char *w = json_string_value(word);
+		bool plain = *w && !strpbrk(w, " \t\n'\"\\");
+		appendf(text, len, &used, "%s%s", i ? " " : "", plain ? w : "\"");
+		for (const char *c = w; !plain && *c; c++)
+			appendf(text, len, &used, *c == '"' || *c == '\\' ? "\\%c" : "%c", *c);
+		if (!plain)
+			appendf(text, len, &used, "\"");
+	}
+	return text;
+}
+
+/* The relay object of a --relay-cmd cell: its name (the one in the id,
+ * which joins the cells) and command. */
+static void take_relay(struct ctx *ctx, const json_t *relay, const char *path, const char *id,
+		       struct acell *out)
+{
+	char here[64], in_id[ANALYZE_MAX_ID + 1];
+	snprintf(here, sizeof here, "%s.relay", path);
+	const char *name = str_field(ctx, relay, here, "name");
+	id_value(id ? id : "", "relay", in_id, sizeof in_id);
+	if (name && strcmp(name, in_id) != 0) {
+		char shown[300];
+		quoted_value(name, shown, sizeof shown);
+		bad(ctx, "%s.name: %s is not the relay of the cell's id (relay=%s)", here, shown,
+		    in_id);
+	}
+	const json_t *words = array_of(ctx, relay, here, "command", W_STR, W_ARR, true);
+	if (ctx->bad)
+		return;
+	if (!json_array_size(words)) {
+		bad(ctx, "%s.command: empty", here);
+		return;
+	}
+	out->relay = dup_or_oom(ctx, name);
+	out->relay_cmd = relay_cmd_text(ctx, words);
+}
+
 static void take_cell(struct ctx *ctx, const json_t *cell, size_t index,
 		      const struct cell_scan *scan, struct acell *out)
 {
@@ -445,6 +500,9 @@ static void take_cell(struct ctx *ctx, const json_t *cell, size_t index,
 		out->clues = thread_clues(ctx, evidence, path);
 	}
 	out->clues |= kernel_clues(ctx, cell, path, scan);
+	const json_t *relay = field(ctx, cell, path, "relay", W_OBJ, false);
+	if (relay)
+		take_relay(ctx, relay, path, id, out);
 	if (ctx->bad)
 		return;
 	out->id = dup_or_oom(ctx, id);
@@ -463,6 +521,8 @@ static void acell_free(struct acell *cell)
 	free(cell->loop);
 	free(cell->sender);
 	free(cell->profile);
+	free(cell->relay);
+	free(cell->relay_cmd);
 }
 
 /* Line and column of byte offset at in the file, for a JSON syntax error. */

@@ -50,6 +50,36 @@ static const char *env_text(const struct run *run, const char *key, char *buf, s
 	return buf;
 }
 
+/* What a row of a per-kernel table holds in kernel k's column. */
+typedef void kernel_column(const struct joined *joined, size_t k, const void *what, char *buf,
+			   size_t len);
+
+/* A table row: its title, then each kernel's column. */
+static void md_row(FILE *out, const struct joined *joined, const char *title,
+		   kernel_column *column, const void *what)
+{
+	fputc('|', out);
+	md_cell(out, title);
+	for (size_t k = 0; k < joined->nruns; k++) {
+		char text[2048];
+		column(joined, k, what, text, sizeof text);
+		md_cell(out, text);
+	}
+	fputc('\n', out);
+}
+
+static void program_column(const struct joined *joined, size_t k, const void *what, char *buf,
+			   size_t len)
+{
+	programs_cell(joined, k, *(const size_t *)what, buf, len);
+}
+
+static void relay_column(const struct joined *joined, size_t k, const void *what, char *buf,
+			 size_t len)
+{
+	relay_outcomes(joined, k, what, buf, len);
+}
+
 /* Near the top: which real programs hang on which kernel. */
 static void programs_section(FILE *out, const struct joined *joined)
 {
@@ -87,15 +117,48 @@ static void programs_section(FILE *out, const struct joined *joined)
 	for (size_t i = 0; i < n; i++) {
 		char title[256];
 		snprintf(title, sizeof title, "%s (%s)", program_name(which[i]), program_text(which[i]));
-		fputc('|', out);
-		md_cell(out, title);
-		for (size_t k = 0; k < joined->nruns; k++) {
-			programs_cell(joined, k, which[i], line, sizeof line);
-			md_cell(out, line);
-		}
-		fputc('\n', out);
+		md_row(out, joined, title, program_column, &which[i]);
 	}
 	fputc('\n', out);
+}
+
+/* The user's own relays (--relay-cmd), by name: their outcomes per
+ * kernel, and the kernel's view of each cell that is not ok. */
+static void relays_section(FILE *out, const struct joined *joined)
+{
+	const char *names[64];
+	size_t n = relays_ran(joined, names, sizeof names / sizeof names[0]);
+	if (!n)
+		return;
+	fputs("## Your relays (--relay-cmd)\n\n", out);
+	wrap(out, "", "",
+	     "Each relay is a program of yours that the cells ran in place of splicelab's "
+	     "own relay, named as in the cell ids (`relay=NAME`), so its cells join across "
+	     "kernels.",
+	     80);
+	fputc('\n', out);
+	md_table_head(out, joined, "relay (command)");
+	for (size_t i = 0; i < n; i++) {
+		char title[2048], command[1600];
+		relay_command_text(joined, names[i], command, sizeof command);
+		snprintf(title, sizeof title, "%s (`%s`)", names[i], command);
+		md_row(out, joined, title, relay_column, names[i]);
+	}
+	fputc('\n', out);
+	bool any = false;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < joined->nruns; k++) {
+			char notes[8][1024], line[1200];
+			size_t m = relay_notes(joined, k, names[i], notes, 8);
+			for (size_t j = 0; j < m; j++) {
+				snprintf(line, sizeof line, "**%s** on %s", names[i], notes[j]);
+				wrap(out, "- ", "  ", line, 80);
+				any = true;
+			}
+		}
+	}
+	if (any)
+		fputc('\n', out);
 }
 
 /* The load cells side by side: per kernel, how many connections finished
@@ -257,8 +320,13 @@ static void f_moved(const struct run *run, const struct acell *cell, const json_
 		 size_t len)
 {
 	(void)run;
-	snprintf(buf, len, "%lld of %lld", cell->bytes_moved,
-		 (long long)json_integer_value(json_object_get(full, "bytes_sent")));
+	long long sent = json_integer_value(json_object_get(full, "bytes_sent"));
+	/* The user's relay moves the bytes: the sink counts what arrived. */
+	if (cell->relay)
+		snprintf(buf, len, "%lld of %lld (verified at the sink)",
+			 (long long)json_integer_value(json_object_get(full, "bytes_verified")), sent);
+	else
+		snprintf(buf, len, "%lld of %lld", cell->bytes_moved, sent);
 }
 
 static void f_calls(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
@@ -266,7 +334,10 @@ static void f_calls(const struct run *run, const struct acell *cell, const json_
 {
 	(void)run;
 	(void)full;
-	snprintf(buf, len, "%lld (%lld EAGAIN)", cell->splice_calls, cell->eagain);
+	if (cell->relay)
+		snprintf(buf, len, "- (the relay's own calls are not counted)");
+	else
+		snprintf(buf, len, "%lld (%lld EAGAIN)", cell->splice_calls, cell->eagain);
 }
 
 static void f_detected(const struct run *run, const struct acell *cell, const json_t *full, char *buf,
@@ -541,19 +612,37 @@ static void timeline_table(FILE *out, const struct run *run, const struct acell 
 	timeline_free(&tl);
 }
 
-/* The same cell on the kernels that ran under the lab's qemu. A kernel
- * given as a file is named by its file name alone: the path was the
- * machine's that made the results, and means nothing to a reader. */
-static void lab_commands(FILE *out, const struct joined *joined, const char *options)
+/* The MATRIX of make lab that runs cell again, as one shell word, and for
+ * a relay of the user's that the guest had in /bin, " LAB_ADD=NAME" (the
+ * file of that name is the user's to give). */
+static void lab_matrix(const struct acell *cell, char *matrix, size_t len, char *add,
+		       size_t add_len)
 {
-	bool any = false, files = false;
-	char matrix[1024];
+	char command[1024];
+	reproduce_command(cell, command, sizeof command);
+	const char *options = command + strlen("build/splicelab ");
 	/* Double quotes keep the options one word; anything they would not
 	 * protect is single-quoted instead. */
 	if (strpbrk(options, "\"$`\\!"))
-		sh_word(options, matrix, sizeof matrix);
+		sh_word(options, matrix, len);
 	else
-		snprintf(matrix, sizeof matrix, "\"%s\"", options);
+		snprintf(matrix, len, "\"%s\"", options);
+	if (cell->relay && strncmp(cell->relay_cmd, "/bin/", 5) == 0) {
+		char program[256];
+		snprintf(program, sizeof program, "%.*s", (int)strcspn(cell->relay_cmd + 5, " "),
+			 cell->relay_cmd + 5);
+		char word[300];
+		sh_word(program, word, sizeof word);
+		snprintf(add, add_len, " LAB_ADD=%s", word);
+	}
+}
+
+/* The same cell on the kernels that ran under the lab's qemu. A kernel
+ * given as a file is named by its file name alone: the path was the
+ * machine's that made the results, and means nothing to a reader. */
+static void lab_commands(FILE *out, const struct joined *joined, size_t r)
+{
+	bool any = false, files = false;
 	for (size_t k = 0; k < joined->nruns; k++) {
 		const char *spec = joined->runs[k].lab_spec;
 		bool seen = false;
@@ -568,9 +657,11 @@ static void lab_commands(FILE *out, const struct joined *joined, const char *opt
 		any = true;
 		const char *base = strrchr(spec, '/');
 		files |= base != NULL;
-		char word[512];
+		char word[512], matrix[1536], add[512] = "";
 		sh_word(base ? base + 1 : spec, word, sizeof word);
-		fprintf(out, "make lab KERNELS=%s MATRIX=%s\n", word, matrix);
+		lab_matrix(join_cell(joined, r, k) ? join_cell(joined, r, k) : join_first(joined, r),
+			   matrix, sizeof matrix, add, sizeof add);
+		fprintf(out, "make lab KERNELS=%s%s MATRIX=%s\n", word, add, matrix);
 	}
 	if (any)
 		fputs("```\n\n", out);
@@ -610,7 +701,7 @@ static void cell_section(FILE *out, const struct joined *joined, size_t r, size_
 	fprintf(out, "\nTo reproduce it on a kernel (as root, for the kernel stack):\n\n"
 		     "```sh\n%s\n```\n\n",
 		command);
-	lab_commands(out, joined, command + strlen("build/splicelab "));
+	lab_commands(out, joined, r);
 
 	json_t *full[ANALYZE_MAX_RUNS];
 	for (size_t k = 0; k < joined->nruns; k++) {
@@ -682,6 +773,7 @@ int markdown_report(FILE *out, const struct joined *joined, const struct report_
 	wrap(out, "", "", line, 80);
 	fputc('\n', out);
 	programs_section(out, joined);
+	relays_section(out, joined);
 	load_section(out, joined);
 	throughput_markdown(out, joined);
 	kernels_section(out, joined);

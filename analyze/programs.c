@@ -1,5 +1,5 @@
 /* Which real programs a kernel's results show hanging: the profile cells
- * (each runs the splice parameters of a real program, repro/profiles.c)
+ * (each runs the splice parameters of a real program, common/profiles.c)
  * grouped by profile, per kernel, from the cells alone. */
 #include "analyze.h"
 

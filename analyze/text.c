@@ -62,9 +62,39 @@ static void load_lines(FILE *out, const struct joined *joined, size_t r)
 	}
 }
 
+/* Each --relay-cmd relay by name: its command, then per kernel its
+ * outcomes and what the kernel showed of each cell that is not ok. */
+static void relay_lines(FILE *out, const struct joined *joined)
+{
+	const char *names[64];
+	size_t n = relays_ran(joined, names, sizeof names / sizeof names[0]);
+	for (size_t i = 0; i < n; i++) {
+		fputs("\nrelay ", out);
+		put_plain(out, names[i]);
+		fputs(": ", out);
+		char line[2048], notes[8][1024];
+		relay_command_text(joined, names[i], line, sizeof line);
+		put_plain(out, line);
+		fputc('\n', out);
+		for (size_t k = 0; k < joined->nruns; k++) {
+			relay_outcomes(joined, k, names[i], line, sizeof line);
+			fprintf(out, "  %c: ", kernel_letter(k));
+			put_plain(out, line);
+			fputc('\n', out);
+			size_t m = relay_notes(joined, k, names[i], notes, 8);
+			for (size_t j = 0; j < m; j++) {
+				fputs("     ", out);
+				put_plain(out, notes[j]);
+				fputc('\n', out);
+			}
+		}
+	}
+}
+
 int text_report(FILE *out, const struct joined *joined, const struct report_opts *opts)
 {
 	print_kernel_lines(out, joined);
+	relay_lines(out, joined);
 	size_t shown = 0;
 	for (size_t r = 0; r < joined->nrows; r++) {
 		const struct row *row = &joined->rows[r];

@@ -1,29 +1,26 @@
-# doctor/: splicelab-doctor PID, the diagnosis of a live process. It reuses
-# the cell engine's /proc readers (repro/procview.c, and repro/ends.c: fds,
-# TCP sockets by inode, pipe bytes, which --relay-cmd cells read too) and the
-# version object;
+# doctor/: splicelab-doctor PID, the diagnosis of a live process. It reads
+# /proc with common/'s readers (procview.c; ends.c: fds, TCP sockets by
+# inode, pipe bytes, which the runner's --relay-cmd verdicts read too);
 # built dynamic for this host and static for the lab guests.
 
 DOCTOR_SRCS := $(wildcard doctor/*.c)
 DOCTOR_OBJS := $(patsubst doctor/%.c,$(BUILD)/obj/doctor/%.o,$(DOCTOR_SRCS))
 DOCTOR_LIB_OBJS := $(filter-out $(BUILD)/obj/doctor/main.o,$(DOCTOR_OBJS))
-DOCTOR_SHARED := $(BUILD)/obj/repro/procview.o $(BUILD)/obj/repro/ends.o \
-		 $(BUILD)/obj/repro/version.o
 
 TOOLS        += $(BUILD)/splicelab-doctor
 BENCH_SCRIPTS += scripts/bench-doctor.sh
 STATIC_TOOLS += $(BUILD)/static/splicelab-doctor
 
-$(BUILD)/obj/doctor/%.o: doctor/%.c $(wildcard doctor/*.h) repro/procview.h repro/ends.h repro/version.h | $(DEPS_STAMP)
+$(BUILD)/obj/doctor/%.o: doctor/%.c $(wildcard doctor/*.h) $(COMMON_HDRS) | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Idoctor -Irepro -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Idoctor -Icommon -c $< -o $@
 
-$(BUILD)/splicelab-doctor: $(DOCTOR_OBJS) $(DOCTOR_SHARED)
+$(BUILD)/splicelab-doctor: $(DOCTOR_OBJS) $(COMMON_LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_JSON) -o $@
 
-$(BUILD)/static/splicelab-doctor: $(DOCTOR_OBJS) $(DOCTOR_SHARED)
+$(BUILD)/static/splicelab-doctor: $(DOCTOR_OBJS) $(COMMON_LIB)
 	$(call msg,STATIC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -static $^ $(LDLIBS_JSON) -o $@
@@ -40,12 +37,12 @@ $(BUILD)/tests/doctor-fixture: tests/host/doctor_fixture.c | $(DEPS_STAMP)
 DOCTOR_TESTS := gobuild verdict
 TEST_BINS += $(patsubst %,$(BUILD)/tests/unit_doctor_%,$(DOCTOR_TESTS))
 
-$(BUILD)/obj/tests/doctor_%.o: tests/unit/test_doctor_%.c $(wildcard doctor/*.h) repro/ends.h | $(DEPS_STAMP)
+$(BUILD)/obj/tests/doctor_%.o: tests/unit/test_doctor_%.c $(wildcard doctor/*.h) $(COMMON_HDRS) | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Idoctor -Irepro -Itests/unit -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Idoctor -Icommon -Itests/unit -c $< -o $@
 
-$(BUILD)/tests/unit_doctor_%: $(BUILD)/obj/tests/doctor_%.o $(DOCTOR_LIB_OBJS) $(DOCTOR_SHARED)
+$(BUILD)/tests/unit_doctor_%: $(BUILD)/obj/tests/doctor_%.o $(DOCTOR_LIB_OBJS) $(COMMON_LIB)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS_JSON) -lcmocka -o $@

@@ -12,28 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sibling.h"
 #include "textfile.h"
 
 #define TIMELINE_MAX 32
 /* Beyond its duration the probe tool gets this long to attach and write. */
 #define GRACE_S 30
-
-static void probe_path(char *buf, size_t len)
-{
-	char self[PATH_MAX - 32];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (n > 0) {
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(buf, len, "%s/splicelab-probe", self);
-			if (access(buf, X_OK) == 0)
-				return;
-		}
-	}
-	snprintf(buf, len, "splicelab-probe");
-}
 
 /* Waits for the child at most limit_s seconds, then kills it. */
 static int wait_bounded(pid_t child, unsigned limit_s, int *status)
@@ -117,7 +101,7 @@ json_t *probe_run(pid_t pid, unsigned seconds, const char *btf)
 		return out;
 	}
 	char tool[PATH_MAX], events[PATH_MAX], err_path[PATH_MAX], pid_s[16], dur_s[16];
-	probe_path(tool, sizeof tool);
+	sibling_tool("splicelab-probe", tool, sizeof tool); /* else on PATH */
 	snprintf(events, sizeof events, "%s/events.jsonl", made);
 	snprintf(err_path, sizeof err_path, "%s/stderr", made);
 	snprintf(pid_s, sizeof pid_s, "%d", (int)pid);

@@ -22,24 +22,14 @@
 #include <unistd.h>
 
 #include "identity.h"
-#include "load.h"
 #include "pattern.h"
 #include "relay.h"
-#include "relay_cmd_cell.h"
-
-const char *const role_names[ROLE_COUNT] = {"relay", "client", "sink", "monitor"};
+#include "relay_kind.h"
 
 #define SEND_BLOCK (1u << 20)
 #define SMALL_WRITE 4096
 #define HEAD_START_LIMIT_NS (2000ull * 1000 * 1000)
 #define HEAD_START_PLATEAU_NS (10ull * 1000 * 1000)
-
-uint64_t monotonic_ns(void)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-}
 
 static pid_t current_tid(void)
 {
@@ -62,21 +52,6 @@ struct cell_ctx {
 	struct relay_fds relay;
 	int client_done; /* atomic flag via __atomic */
 };
-
-_Noreturn void cell_finish(struct cell_shared *shared, enum outcome outcome)
-{
-	shared->outcome = outcome;
-	atomic_store(&shared->activity, ACTIVITY_DONE);
-	atomic_store(&shared->finished, 1);
-	_exit(0);
-}
-
-_Noreturn void cell_fail(struct cell_shared *shared, const char *call, int error)
-{
-	shared->error = error;
-	snprintf(shared->error_call, sizeof shared->error_call, "%s", call);
-	cell_finish(shared, OUTCOME_ERROR);
-}
 
 static void *client_thread(void *arg)
 {
@@ -113,25 +88,6 @@ out:
 	return NULL;
 }
 
-ssize_t cell_sink_read(int fd, uint8_t *buf, size_t len, int64_t flip, uint64_t at)
-{
-	ssize_t n;
-	do
-		n = read(fd, buf, len);
-	while (n < 0 && errno == EINTR);
-	if (n > 0 && flip >= 0 && (uint64_t)flip >= at && (uint64_t)flip < at + (uint64_t)n)
-		buf[flip - (int64_t)at] ^= 0xff;
-	return n;
-}
-
-void cell_deadline(struct timespec *ts, clockid_t clock, uint64_t ns)
-{
-	clock_gettime(clock, ts);
-	uint64_t nsec = (uint64_t)ts->tv_nsec + ns;
-	ts->tv_sec += (time_t)(nsec / 1000000000ull);
-	ts->tv_nsec = (long)(nsec % 1000000000ull);
-}
-
 static void *sink_thread(void *arg)
 {
 	struct cell_ctx *ctx = arg;
@@ -161,33 +117,6 @@ static void *sink_thread(void *arg)
 	return NULL;
 }
 
-bool cell_wait_request(int request_fd)
-{
-	for (;;) {
-		char request;
-		ssize_t n = read(request_fd, &request, 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n > 0;
-	}
-}
-
-int64_t cell_queue_bytes(int fd, unsigned long request)
-{
-	int value = 0;
-	if (fd < 0 || ioctl(fd, request, &value) < 0)
-		return -1;
-	return value;
-}
-
-int cell_unwritable(int fd)
-{
-	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-	if (fd < 0 || poll(&pfd, 1, 0) < 0 || pfd.revents & (POLLERR | POLLNVAL))
-		return -1;
-	return !(pfd.revents & POLLOUT);
-}
-
 static void *monitor_thread(void *arg)
 {
 	struct cell_ctx *ctx = arg;
@@ -206,70 +135,6 @@ static void *monitor_thread(void *arg)
 		atomic_fetch_add(&shared->monitor_seq, 1);
 	}
 	return NULL;
-}
-
-/* A connected stream pair over loopback: *a is the connecting end, *b the
- * accepted end. Ports come from the kernel, so parallel cells never clash. */
-int cell_connect_pair(enum transport transport, int *a, int *b, const char **call)
-{
-	if (transport == TRANSPORT_UNIX) {
-		int pair[2];
-		*call = "socketpair(AF_UNIX)";
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
-			return -1;
-		*a = pair[0];
-		*b = pair[1];
-		return 0;
-	}
-	struct sockaddr_storage addr;
-	socklen_t addr_len;
-	memset(&addr, 0, sizeof addr);
-	int family = transport == TRANSPORT_TCP6 ? AF_INET6 : AF_INET;
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&addr;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_addr = in6addr_loopback;
-		addr_len = sizeof *in6;
-	} else {
-		struct sockaddr_in *in4 = (struct sockaddr_in *)&addr;
-		in4->sin_family = AF_INET;
-		in4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		addr_len = sizeof *in4;
-	}
-	*call = family == AF_INET6 ? "socket(AF_INET6)" : "socket(AF_INET)";
-	int listener = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (listener < 0)
-		return -1;
-	*call = "bind(loopback)";
-	if (bind(listener, (struct sockaddr *)&addr, addr_len) < 0)
-		goto fail;
-	*call = "listen";
-	if (listen(listener, 1) < 0 || getsockname(listener, (struct sockaddr *)&addr, &addr_len) < 0)
-		goto fail;
-	*call = "connect(loopback)";
-	*a = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*a < 0 || connect(*a, (struct sockaddr *)&addr, addr_len) < 0)
-		goto fail;
-	*call = "accept";
-	*b = accept(listener, NULL, NULL);
-	if (*b < 0)
-		goto fail;
-	close(listener);
-	return 0;
-fail:;
-	int saved = errno;
-	close(listener);
-	errno = saved;
-	return -1;
-}
-
-int cell_set_nonblock(int fd, bool on)
-{
-	int flags = fcntl(fd, F_GETFL);
-	if (flags < 0)
-		return -1;
-	flags = on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK;
-	return fcntl(fd, F_SETFL, flags);
 }
 
 static void setup_pipe(struct cell_ctx *ctx)
@@ -365,24 +230,26 @@ static pthread_t start_thread(struct cell_ctx *ctx, void *(*body)(void *), const
 _Noreturn void cell_main(const struct cell_params *params, struct cell_shared *shared,
 			 int request_fd)
 {
+	const struct relay_kind *relay = relay_kind_of(params);
 	/* The user first: a change of credentials clears the death signal. */
 	const char *call = "";
-	uint64_t fds = params->scenario == SCENARIO_LOAD ? load_fds_needed(params)
-			: params->relay_cmd ? 2ull * params->connections + 64
-					    : 0;
-	if (identity_become(&params->user, fds, &call) < 0)
+	if (identity_become(&params->user, relay->fds_needed ? relay->fds_needed(params) : 0,
+			    &call) < 0)
 		cell_fail(shared, call, errno);
 	/* Die with the runner, whatever happens to it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	signal(SIGPIPE, SIG_IGN);
 	atomic_store(&shared->tids[ROLE_RELAY], current_tid());
-	if (params->relay_cmd)
-		relay_cmd_main(params, shared);
-	if (params->scenario == SCENARIO_LOAD)
-		load_main(params, shared, request_fd);
-	if (params->scenario == SCENARIO_THROUGHPUT)
-		throughput_main(params, shared, request_fd);
+	relay->run(params, shared, request_fd);
+	/* A relay ends its cell itself: one that returned is our bug. */
+	cell_fail(shared, relay->name, EINVAL);
+}
 
+/* The built-in relay's cell: a client and (proxy) a sink thread of ours on
+ * loopback, the relay on the main thread. */
+static _Noreturn void builtin_run(const struct cell_params *params, struct cell_shared *shared,
+				  int request_fd)
+{
 	static struct cell_ctx ctx;
 	ctx.params = params;
 	ctx.shared = shared;
@@ -429,3 +296,5 @@ _Noreturn void cell_main(const struct cell_params *params, struct cell_shared *s
 		cell_finish(shared, OUTCOME_CORRUPT);
 	cell_finish(shared, OUTCOME_OK);
 }
+
+const struct relay_kind relay_builtin = {"built-in relay", NULL, builtin_run};

@@ -5,7 +5,7 @@
 
 #include <jansson.h>
 
-#include "cell.h"
+#include "cell_shared.h"
 #include "params.h"
 #include "procview.h"
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cell.h"
+#include "cell_shared.h"
 #include "procview.h"
 
 enum verdict {

@@ -22,9 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "loopback.h"
 #include "pattern.h"
 #include "profiles.h"
 #include "relay.h"
+#include "relay_kind.h"
 
 #define PAGE 4096u
 #define PEER_BUF ((size_t)64 * 1024)
@@ -96,7 +98,8 @@ static bool pipes_pooled(const struct cell_params *params)
 	return load_two_way(params);
 }
 
-uint64_t load_fds_needed(const struct cell_params *params)
+/* fds a load cell needs (sockets, pipes, epoll), for RLIMIT_NOFILE. */
+static uint64_t load_fds_needed(const struct cell_params *params)
 {
 	/* Per connection: four sockets, two pipes (two fds each), an epoll
 	 * per relay; the pressure holder's pipes; the cell's own few. */
@@ -578,8 +581,9 @@ static uint64_t counted_pages(struct load_ctx *ctx)
 	return pages;
 }
 
-_Noreturn void load_main(const struct cell_params *params, struct cell_shared *shared,
-			 int request_fd)
+/* The cell: never returns. */
+static _Noreturn void load_main(const struct cell_params *params, struct cell_shared *shared,
+				int request_fd)
 {
 	static struct load_ctx ctx;
 	struct load_shared *load = shared->load;
@@ -658,3 +662,5 @@ _Noreturn void load_main(const struct cell_params *params, struct cell_shared *s
 	load->verdicts[CONN_FINISHED] = finished;
 	cell_finish(shared, atomic_load(&load->corrupt) ? OUTCOME_CORRUPT : OUTCOME_OK);
 }
+
+const struct relay_kind relay_load = {"load relays", load_fds_needed, load_main};

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cell.h"
+#include "cell_shared.h"
 #include "params.h"
 
 #define LOAD_MAX_CONNECTIONS 4096
@@ -82,15 +82,9 @@ int load_map(const struct cell_params *params, struct cell_shared *shared);
 void load_unmap(struct cell_shared *shared);
 /* Bytes moved by every relay of the cell so far (0 for other cells). */
 uint64_t load_progress(const struct cell_shared *shared);
-/* fds a load cell needs (sockets, pipes, epoll), for RLIMIT_NOFILE. */
-uint64_t load_fds_needed(const struct cell_params *params);
 /* Whether the profile's program copies both ways (Go, HAProxy) or only
  * client -> upstream (the C rewrite). */
 bool load_two_way(const struct cell_params *params);
-
-/* The cell: never returns. */
-_Noreturn void load_main(const struct cell_params *params, struct cell_shared *shared,
-			 int request_fd);
 
 /* The runner's watch over a load cell's connections. */
 struct load_watch;

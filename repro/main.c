@@ -18,6 +18,7 @@
 #include "profiles.h"
 #include "report.h"
 #include "runner.h"
+#include "sibling.h"
 
 static void print_profiles(void)
 {
@@ -152,8 +153,25 @@ static int check_argv_utf8(int argc, char **argv)
 /* Where a run without --out goes (relative to the current folder). */
 #define DEFAULT_RUNS_DIR "build/runs"
 
+/* `splicelab doctor ARGS...` is splicelab-doctor ARGS...: the one beside
+ * this binary, else the one on PATH. Returns only when neither runs. */
+static int run_doctor(char **argv)
+{
+	char path[PATH_MAX];
+	argv[0] = "splicelab-doctor";
+	if (sibling_tool(argv[0], path, sizeof path) == 0)
+		execv(path, argv);
+	execvp(argv[0], argv);
+	fprintf(stderr, "splicelab: doctor: cannot run splicelab-doctor (not beside this binary, "
+			"nor on PATH: %s)\n",
+		strerror(errno));
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "doctor") == 0)
+		return run_doctor(argv + 1);
 	struct options options;
 	int rc = options_parse(argc, argv, &options);
 	if (rc == 1)

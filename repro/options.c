@@ -119,6 +119,7 @@ static const struct option long_options[] = {
 
 static const char usage_text[] =
 	"Usage: splicelab [OPTIONS]\n"
+	"       splicelab doctor PID [OPTIONS]  the same as splicelab-doctor (its --help)\n"
 	"Run the splice_readfrom relay (splice socket->pipe, then pipe->socket) over a\n"
 	"matrix of parameters on this kernel and classify what the kernel did with\n"
 	"each cell: ok, blocked, stalled, spin, error, corrupt or crashed.\n"

@@ -16,7 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cell.h"
+#include "cell_shared.h"
+#include "sibling.h"
 
 #define PROBE_TOOL "splicelab-probe"
 /* Loading and verifying the programs takes seconds in a TCG guest. */
@@ -38,23 +39,6 @@ struct probe_session {
 static json_t *none(const char *reason)
 {
 	return json_pack("{s:s, s:s}", "mode", "none", "reason", reason);
-}
-
-/* The probe tool installed next to this binary (build/, build/static/, bin/). */
-static int tool_path(char *path, size_t size)
-{
-	char self[PATH_MAX];
-	ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (len <= 0)
-		return -1;
-	self[len] = '\0';
-	char *slash = strrchr(self, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	if (snprintf(path, size, "%s/%s", self, PROBE_TOOL) >= (int)size)
-		return -1;
-	return access(path, X_OK);
 }
 
 /* One line from the tool's status pipe, waiting at most limit_ms. */
@@ -127,7 +111,8 @@ struct probe_session *probe_session_start(const char *events_path, pid_t runner_
 {
 	char tool[PATH_MAX], ppid[32];
 	int status_pipe[2];
-	if (tool_path(tool, sizeof tool)) {
+	/* Only the one installed next to this binary (build/, build/static/, bin/). */
+	if (sibling_tool(PROBE_TOOL, tool, sizeof tool)) {
 		*env_probes = none("splicelab-probe is not installed next to splicelab "
 				   "(make builds it where libbpf and clang are available)");
 		return NULL;

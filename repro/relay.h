@@ -4,7 +4,7 @@
 #ifndef SPLICELAB_RELAY_H
 #define SPLICELAB_RELAY_H
 
-#include "cell.h"
+#include "cell_shared.h"
 #include "params.h"
 
 struct relay_fds {

@@ -5,7 +5,7 @@
  * checks every byte that comes out at the sink. The runner reads the
  * program's threads and ends from /proc (relay_cmd_watch.c); the cell only
  * counts bytes and reports how the program ended. */
-#include "relay_cmd_cell.h"
+#include "relay_kind.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -448,8 +448,11 @@ static void head_start(struct ext_ctx *ctx, uint32_t count)
 	ctx->shared->queued_at_start = atomic_load(&ctx->shared->bytes_sent);
 }
 
-_Noreturn void relay_cmd_main(const struct cell_params *params, struct cell_shared *shared)
+/* Runs in the forked cell, as the cell's user; never returns. */
+static _Noreturn void relay_cmd_main(const struct cell_params *params, struct cell_shared *shared,
+				     int request_fd)
 {
+	(void)request_fd; /* the program's queues are read from /proc, not sampled in the cell */
 	static struct ext_ctx ctx;
 	ctx = (struct ext_ctx){.params = params, .shared = shared, .stderr_fd = -1};
 	uint32_t count = params->connections ? params->connections : 1;
@@ -524,3 +527,11 @@ _Noreturn void relay_cmd_main(const struct cell_params *params, struct cell_shar
 				    ? OUTCOME_CORRUPT
 				    : OUTCOME_OK);
 }
+
+/* Its sockets (two per connection) and the cell's own few. */
+static uint64_t relay_cmd_fds(const struct cell_params *params)
+{
+	return 2ull * params->connections + 64;
+}
+
+const struct relay_kind relay_external = {"relay program", relay_cmd_fds, relay_cmd_main};

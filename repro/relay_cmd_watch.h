@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cell.h"
+#include "cell_shared.h"
 
 struct relay_cmd_watch {
 	pid_t pgid;

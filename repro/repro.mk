@@ -10,22 +10,16 @@ REPRO_LIBS := $(LDLIBS_JSON) -lpthread
 TOOLS += $(BUILD)/splicelab
 STATIC_TOOLS += $(BUILD)/static/splicelab
 
-$(BUILD)/obj/repro/%.o: repro/%.c $(wildcard repro/*.h) | $(DEPS_STAMP)
+$(BUILD)/obj/repro/%.o: repro/%.c $(wildcard repro/*.h) $(COMMON_HDRS) | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Irepro -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Irepro -Icommon -c $< -o $@
 
-# The only object that knows the version and commit (see COMMIT_STAMP).
-$(BUILD)/obj/repro/version.o: repro/version.c $(COMMIT_STAMP) | $(DEPS_STAMP)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -DSPLICELAB_VERSION='"$(VERSION)"' -DSPLICELAB_COMMIT='"$(COMMIT)"' -c $< -o $@
-
-$(BUILD)/splicelab: $(REPRO_MAIN) $(REPRO_OBJS)
+$(BUILD)/splicelab: $(REPRO_MAIN) $(REPRO_OBJS) $(COMMON_LIB)
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(REPRO_LIBS) -o $@
 
-$(BUILD)/static/splicelab: $(REPRO_MAIN) $(REPRO_OBJS)
+$(BUILD)/static/splicelab: $(REPRO_MAIN) $(REPRO_OBJS) $(COMMON_LIB)
 	$(call msg,STATIC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -static $^ $(REPRO_LIBS) -o $@
@@ -38,12 +32,12 @@ REPRO_TESTS := options params classify json load relay_cmd
 TEST_BINS += $(patsubst %,$(BUILD)/tests/unit_repro_%,$(REPRO_TESTS))
 BENCH_SCRIPTS += scripts/bench-load.sh scripts/bench-throughput.sh
 
-$(BUILD)/obj/tests/%.o: tests/unit/%.c $(wildcard repro/*.h tests/unit/*.h) | $(DEPS_STAMP)
+$(BUILD)/obj/tests/%.o: tests/unit/%.c $(wildcard repro/*.h tests/unit/*.h) $(COMMON_HDRS) | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Irepro -Itests/unit -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) -Irepro -Icommon -Itests/unit -c $< -o $@
 
-$(BUILD)/tests/unit_repro_%: $(BUILD)/obj/tests/test_%.o $(REPRO_OBJS)
+$(BUILD)/tests/unit_repro_%: $(BUILD)/obj/tests/test_%.o $(REPRO_OBJS) $(COMMON_LIB)
 	$(call msg,TEST,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $^ $(REPRO_LIBS) -lcmocka -o $@

@@ -19,7 +19,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "cell.h"
+#include "cell_shared.h"
+#include "loopback.h"
+#include "relay_kind.h"
 #include "pattern.h"
 #include "throughput_ctx.h"
 
@@ -257,7 +259,7 @@ static void plan_rounds(struct tp_ctx *ctx)
 	ctx->bound[ctx->rounds] = payload;
 }
 
-_Noreturn void throughput_main(const struct cell_params *params, struct cell_shared *shared,
+static _Noreturn void throughput_main(const struct cell_params *params, struct cell_shared *shared,
 			       int request_fd)
 {
 	static struct tp_ctx ctx;
@@ -300,3 +302,5 @@ _Noreturn void throughput_main(const struct cell_params *params, struct cell_sha
 	}
 	cell_finish(shared, shared->corrupt_found ? OUTCOME_CORRUPT : OUTCOME_OK);
 }
+
+const struct relay_kind relay_throughput = {"throughput methods", NULL, throughput_main};

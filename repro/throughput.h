@@ -63,9 +63,6 @@ struct throughput_shared {
 
 struct cell_shared;
 
-/* The cell: never returns. */
-_Noreturn void throughput_main(const struct cell_params *params, struct cell_shared *shared,
-			       int request_fd);
 
 /* The cell's `throughput` object (throughput_json.c). */
 void throughput_json_set(json_t *cell, const struct cell_shared *shared);

@@ -1,7 +1,7 @@
 /* A throughput cell's record: per method what it moved and what that cost,
  * per MiB and as a ratio to its read/write baseline (docs/schema.md,
  * `throughput`). */
-#include "cell.h"
+#include "cell_shared.h"
 
 #define MIB 1048576.0
 

@@ -5,15 +5,20 @@
 #   make lab KERNELS="debian12 ~/kernel-3.10.0-1160.el7.x86_64.rpm" LAB_JOBS=2
 #   make lab KERNELS=~/bzImage-4.9.229 BTF=~/btf-4.9.229
 #   make lab KERNELS=debian12 MATRIX="--preset quick"   # -> build/lab/<label>@quick/
+#   make lab KERNELS=debian12 LAB_ADD=~/proxy MATRIX="--relay-cmd '/bin/proxy {listen} {upstream}' -n 4M"
+#                                  # your own relay: LAB_ADD files go to the guests' /bin
 # RESULTS=DIR writes elsewhere (results/ holds the committed reference
 # results: `make reference`); FORCE=1 replaces a folder holding another matrix.
 KERNELS  ?= host debian12
 LAB_JOBS ?= 1
 RESULTS  ?= build/lab
 
-# lab_args: the options make passes on (each only when set).
-lab_args = -j $(LAB_JOBS) -o '$(RESULTS)' $(if $(MATRIX),--matrix '$(MATRIX)') \
-  $(if $(BTF),--btf '$(BTF)') $(if $(filter 1 yes,$(FORCE)),--force)
+# lab_args: the options make passes on (each only when set). MATRIX is
+# passed as it was written, quotes and all: lab.sh splits it into words.
+sh_quote = '$(subst ','\'',$(1))'
+lab_args = -j $(LAB_JOBS) -o $(call sh_quote,$(RESULTS)) $(if $(MATRIX),--matrix $(call sh_quote,$(MATRIX))) \
+  $(foreach f,$(LAB_ADD),--add $(call sh_quote,$(f))) \
+  $(if $(BTF),--btf $(call sh_quote,$(BTF))) $(if $(filter 1 yes,$(FORCE)),--force)
 
 lab: tools
 	$(Q)scripts/deps.sh lab

@@ -44,8 +44,16 @@ KERNEL (default: host debian12):
 Guests run with built-in drivers only (no modules); see README, Kernel lab.
 
 Options:
-  -m, --matrix 'OPTS'   splicelab options, split at blanks (the default
-                        matrix when none); same as words after --
+  -m, --matrix 'OPTS'   splicelab options (the default matrix when none),
+                        split into words as sh would ('...', "..." and \
+                        quote; nothing is expanded); same as words after --
+      --add FILE[:DEST] put FILE into every guest (repeatable; make lab
+                        LAB_ADD="FILE..."): a program goes to /bin/NAME, on
+                        the guest's PATH, or to DEST. A --relay-cmd whose
+                        program is an added one ('/bin/NAME ...' or 'NAME
+                        ...') runs FILE itself on the host (the matrix
+                        check, the host kernel), named NAME in cell ids
+                        like in the guests, so the cells join
   -o, --results DIR     where the <label>/ folders go [build/lab; results/
                         holds the committed reference results]
       --force           replace a folder that holds another matrix
@@ -76,11 +84,36 @@ top=$LAB_TOP
 export LAB_PROG  # the helpers' messages then start with "lab:" too
 jobs=${LAB_JOBS:-1} probes=${LAB_PROBES:-auto} results="$top/build/lab" force=""
 timeout_s=${LAB_TIMEOUT:-600} vm_opts=() tables=yes kernels=() matrix=()
-btf_opt="" progress=yes
+btf_opt="" progress=yes add_src=() add_dest=()
 need_arg() { [ $# -ge 2 ] || lab_usage_error "$1 needs a value (see --help)"; }
+# matrix_words TEXT: TEXT's words appended to matrix, quoted as sh quotes
+# them but never expanded (xargs's reading of words: no $, no globs).
+matrix_words() {
+  local list
+  [ -n "${1//[[:space:]]/}" ] || return 0
+  list=$(printf '%s' "$1" | LC_ALL=C xargs -r printf '%s\n' 2>/dev/null) ||
+    lab_usage_error "--matrix $1: a quote is not closed"
+  mapfile -t -O "${#matrix[@]}" matrix <<<"$list"
+}
+# add_file FILE[:DEST]: one more file for the guests.
+add_file() {
+  local src=${1%%:*} dest
+  src=${src/#\~\//$HOME/} # the shell expands ~ only at the start of a word
+  dest=/bin/$(basename "$src")
+  [[ "$1" != *:* ]] || dest=${1#*:}
+  [ -e "$src" ] || lab_usage_error "--add $src: no such file"
+  [[ "$dest" == /?* ]] || lab_usage_error "--add $1: the guest path must be absolute"
+  # A program lands on the guest's PATH; anything else needs its DEST.
+  if [[ "$1" != *:* ]] && { [ ! -f "$src" ] || [ ! -x "$src" ]; }; then
+    lab_usage_error "--add $src: not an executable file (a data file needs FILE:DEST)"
+  fi
+  [ -r "$src" ] || lab_usage_error "--add $src: cannot read it"
+  add_src+=("$(cd "$(dirname "$src")" && pwd)/$(basename "$src")") add_dest+=("$dest")
+}
 while [ $# -gt 0 ]; do
   case "$1" in
-    -m|--matrix) need_arg "$@"; read -r -a words <<<"$2"; matrix+=(${words[@]+"${words[@]}"}); shift ;;
+    -m|--matrix) need_arg "$@"; matrix_words "$2"; shift ;;
+    --add) need_arg "$@"; add_file "$2"; shift ;;
     -o|--results) need_arg "$@"; results=$2; shift ;;
     -j|--jobs) need_arg "$@"; jobs=$2; shift ;;
     --probes) need_arg "$@"; probes=$2; shift ;;
@@ -118,13 +151,6 @@ for b in splicelab static/splicelab; do
   [ -x "$top/build/$b" ] || lab_fail 1 "build/$b missing: run make first"
 done
 
-work=""
-lab_tmpdir work
-# Bad matrix options are found here, before anything boots.
-if ! "$top/build/splicelab" ${matrix[@]+"${matrix[@]}"} --list >/dev/null 2>"$work/matrix.err"; then
-  lab_usage_error "matrix options: $(head -n1 "$work/matrix.err" | sed 's/^splicelab: //')"
-fi
-
 # quote WORD...: the words as one line that sh (busybox's too) reads back
 # as the same words.
 quote() {
@@ -134,6 +160,43 @@ quote() {
   done
   printf '%s' "${out# }"
 }
+
+# host_relay_cmd TEXT: a --relay-cmd as the host runs it, in host_cmd: an
+# added program, named by its guest path or by its name on the guest's
+# PATH, is run from where it is here; host_name is then the name the
+# guests' cells get (the base name of the guest path).
+host_relay_cmd() {
+  local prog=${1%%[[:space:]]*} a
+  host_cmd=$1
+  for a in ${add_dest[@]+"${!add_dest[@]}"}; do
+    if [ "$prog" = "${add_dest[a]}" ] || [ "/bin/$prog" = "${add_dest[a]}" ]; then
+      host_cmd="$(quote "${add_src[a]}")${1:${#prog}}" host_name=$(basename "${add_dest[a]}")
+      return
+    fi
+  done
+}
+# host_matrix: the matrix as the host runs it (its check, the host kernel).
+host_matrix=() host_name="" named=""
+for ((w = 0; w < ${#matrix[@]}; w++)); do
+  case "${matrix[w]}" in
+    --relay-cmd) host_matrix+=(--relay-cmd); w=$((w + 1))
+                 [ "$w" -ge ${#matrix[@]} ] || { host_relay_cmd "${matrix[w]}"; host_matrix+=("$host_cmd"); } ;;
+    --relay-cmd=*) host_relay_cmd "${matrix[w]#--relay-cmd=}"; host_matrix+=("--relay-cmd=$host_cmd") ;;
+    --relay-name|--relay-name=*) named=yes host_matrix+=("${matrix[w]}") ;;
+    *) host_matrix+=("${matrix[w]}") ;;
+  esac
+done
+[ -z "$host_name" ] || [ -n "$named" ] || host_matrix+=(--relay-name "$host_name")
+
+work=""
+lab_tmpdir work
+# Bad matrix options are found here, before anything boots.
+if ! "$top/build/splicelab" ${host_matrix[@]+"${host_matrix[@]}"} --list >/dev/null 2>"$work/matrix.err"; then
+  why=$(head -n1 "$work/matrix.err" | sed 's/^splicelab: //')
+  # A program only the guests have is given to them, and then found here.
+  [[ "$why" != "--relay-cmd: "*" is not an executable file"* ]] || why="${why% (see --help)} (a program of yours: --add FILE, make lab LAB_ADD=FILE)"
+  lab_usage_error "matrix options: $why"
+fi
 # The folder names the matrix it holds, unless it is the default one.
 case "${matrix[*]-}" in
   "") suffix="" ;;
@@ -223,7 +286,16 @@ case "$results" in
   "$top/build/lab") ;;
   "$top"/*) out_opt=(-o "${results#"$top/"}") ;;
 esac
-lab_cmd=$(quote "scripts/lab/lab.sh" ${out_opt[@]+"${out_opt[@]}"} ${vm_opts[@]+"${vm_opts[@]}"} ${matrix[@]+--matrix "${matrix[*]}"})
+# The added files, by name (provenance names no path of this machine).
+add_opts=()
+for a in ${add_dest[@]+"${!add_dest[@]}"}; do
+  add_opts+=(--add "$(basename "${add_src[a]}"):${add_dest[a]}")
+done
+added_json=$(for a in ${add_dest[@]+"${!add_dest[@]}"}; do
+               printf '%s\t%s\t%s\n' "${add_dest[a]}" "$(basename "${add_src[a]}")" "$(lab_sha256 "${add_src[a]}")"
+             done | jq -Rn '[inputs | split("\t") | {path: .[0], from: .[1], sha256: .[2]}]')
+lab_cmd=$(quote "scripts/lab/lab.sh" ${out_opt[@]+"${out_opt[@]}"} ${vm_opts[@]+"${vm_opts[@]}"} \
+  ${add_opts[@]+"${add_opts[@]}"} ${matrix[@]+--matrix "$(quote "${matrix[@]}")"})
 # A guest's folder is known now: refuse before booting rather than after.
 if [ -z "$force" ]; then
   this=$(jq -cn '$ARGS.positional' --args -- ${matrix[@]+"${matrix[@]}"})
@@ -248,21 +320,21 @@ want_probes() {
 
 # start I: run kernel I in the background; its pid goes to pid[I].
 start() {
-  local i=$1 probe=() cmd btf_add=()
+  local i=$1 probe=() cmd vm_adds=() a
   started_at[i]=$(date -u +%Y-%m-%dT%H:%M:%SZ) start_ms[i]=$(lab_now_ms)
   if want_probes "${kind[i]}"; then
     probe=(--probe)
     # The kernel's BTF goes in beside the tools, for splicelab-probe --btf.
     if [ "${kind[i]}" = guest ] && [ -s "$work/k$i/kernel/btf" ]; then
-      probe+=(--probe-btf /lab/btf) btf_add=(--add "$work/k$i/kernel/btf:/lab/btf")
+      probe+=(--probe-btf /lab/btf) vm_adds=(--add "$work/k$i/kernel/btf:/lab/btf")
     fi
   fi
   if [ "${kind[i]}" = host ]; then
     lab_note "${spec[i]}: running the matrix natively"
     # Run where its output goes, so params.argv names no temporary path.
     mkdir "$stage/run$i"
-    host_argv[i]=$(quote build/splicelab ${matrix[@]+"${matrix[@]}"} ${probe[@]+"${probe[@]}"} --virt native -o .)
-    (cd "$stage/run$i" && exec -a splicelab "$top/build/splicelab" ${matrix[@]+"${matrix[@]}"} \
+    host_argv[i]=$(quote build/splicelab ${host_matrix[@]+"${host_matrix[@]}"} ${probe[@]+"${probe[@]}"} --virt native -o .)
+    (cd "$stage/run$i" && exec -a splicelab "$top/build/splicelab" ${host_matrix[@]+"${host_matrix[@]}"} \
       ${probe[@]+"${probe[@]}"} --virt native -o .) >"$work/k$i/table.txt" &
   else
     # The label is passed on, or the guest's initramfs os-release would
@@ -271,9 +343,10 @@ start() {
     # progress there; vm-run.sh --progress turns that into progress lines.
     cmd="$(quote splicelab ${matrix[@]+"${matrix[@]}"} ${probe[@]+"${probe[@]}"} --label "${label[i]}") --virt \"\$LAB_VIRT\" -o res >table.txt 2>/dev/ttyS0"
     lab_note "${label[i]}: booting under qemu"
+    for a in ${add_dest[@]+"${!add_dest[@]}"}; do vm_adds+=(--add "${add_src[a]}:${add_dest[a]}"); done
     TMPDIR="$work/k$i" "$LAB_DIR/vm-run.sh" -q ${progress:+--progress} --kernel-dir "$work/k$i/kernel" \
       --cmd "$cmd" --fetch res --fetch table.txt --out "$stage/run$i" --timeout "$timeout_s" \
-      ${btf_add[@]+"${btf_add[@]}"} ${vm_opts[@]+"${vm_opts[@]}"} 2> >(tee "$work/k$i/stderr" >&2) &
+      ${vm_adds[@]+"${vm_adds[@]}"} ${vm_opts[@]+"${vm_opts[@]}"} 2> >(tee "$work/k$i/stderr" >&2) &
   fi
   pid[i]=$!
 }
@@ -392,14 +465,14 @@ provenance() {
         --arg repo_commit "$(git -C "$top" rev-parse HEAD 2>/dev/null || echo unknown)" \
         --argjson dirty "$dirty" \
         --arg regenerate "$lab_cmd $(if [ "${kind[i]}" = host ]; then echo host; else regen_spec "$i"; fi)" \
-        --arg lab_host "$(uname -r)" --arg probes "$probes" '
+        --arg lab_host "$(uname -r)" --arg probes "$probes" --argjson added "$added_json" '
     {schema: "splicelab.lab/1", "label": $lbl, kernel: $kernel[0],
      run: ($run[0] + {started_at: $started_at, probes_asked: $probes,
                       probes_mode: $m[0].env.probes.mode}),
      splicelab: ($m[0].tool + {repo_commit: $repo_commit, repo_dirty: $dirty}),
      matrix_argv: $m[0].params.argv,
      lab_host_kernel: $lab_host,
-     regenerate: $regenerate}'
+     regenerate: $regenerate} + if $added == [] then {} else {added: $added} end'
 }
 
 # Stop what still runs on any way out (registered last, so it runs first:

@@ -6,8 +6,8 @@
 cd "$top" || fail "no $top"
 cc=${CC:-gcc}
 $cc -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
-  -fno-omit-frame-pointer -Ianalyze -Irepro -DSPLICELAB_VERSION='"asan"' -DSPLICELAB_COMMIT='"asan"' \
-  analyze/*.c repro/params.c repro/profiles.c repro/version.c -ljansson -lpthread -o "$work/analyze-asan" 2>"$work/cc.log" ||
+  -fno-omit-frame-pointer -Ianalyze -Icommon -DSPLICELAB_VERSION='"asan"' -DSPLICELAB_COMMIT='"asan"' \
+  analyze/*.c common/*.c -ljansson -lpthread -o "$work/analyze-asan" 2>"$work/cc.log" ||
   fail "sanitizer build failed: $(head -n 5 "$work/cc.log")"
 echo "ok - built with -fsanitize=address,undefined"
 san=$work/analyze-asan

@@ -64,3 +64,22 @@ case $(jq -r .probe.status "$work/probe.json") in
   ran) expect "$(jq -r '.probe.events | type' "$work/probe.json")" number "--probe ran: events counted" ;;
   *) fail "--probe: status $(jq -c .probe "$work/probe.json")" ;;
 esac
+
+# `splicelab doctor` is the same tool: the same refusals, help and verdict;
+# a splicelab with no doctor beside it or on PATH says so in one line.
+refused "splicelab doctor: a PID that does not exist" "^splicelab-doctor: no process $gone" "$SPLICELAB" doctor "$gone"
+refused "splicelab doctor: no PID" "one PID wanted" "$SPLICELAB" doctor
+"$SPLICELAB" doctor --help >"$work/alias-help" || fail "splicelab doctor --help exited $?"
+cmp -s "$work/help" "$work/alias-help" || fail "splicelab doctor --help differs from splicelab-doctor --help"
+echo "ok - splicelab doctor --help is splicelab-doctor's"
+sleep 20 &
+idle=$!
+"$SPLICELAB" doctor --json "$idle" >"$work/alias.json" || fail "splicelab doctor exited $?"
+kill "$idle"
+wait "$idle" 2>/dev/null
+expect "$(jq -r '.pid, .verdict' "$work/alias.json" | paste -sd' ')" "$idle not in splice" "splicelab doctor PID: the diagnosis"
+"$SPLICELAB" --help | grep -q '^ *splicelab doctor PID' || fail "splicelab --help does not name splicelab doctor"
+cp "$SPLICELAB" "$work/lone-splicelab"
+PATH=/nonexistent "$work/lone-splicelab" doctor 1 >"$work/out" 2>"$work/err"
+expect "$?:$(wc -l <"$work/err" | tr -d ' ')" "1:1" "splicelab doctor without splicelab-doctor: exit 1, one line"
+expect_match "$(cat "$work/err")" "cannot run splicelab-doctor" "its message"

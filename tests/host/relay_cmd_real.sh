@@ -80,6 +80,8 @@ fi
 [ "$ran" -eq 1 ] || skip "neither the Go proxies (../shared/peers) nor haproxy are here"
 
 sleep 0.2
-left=$(pgrep -f "$peers/proxy-go|haproxy -f /tmp/splicelab-haproxy" | tr '\n' ' ')
+# Anchored at the command line's start: a lab test's vm-run.sh naming the same
+# proxies (--add) is not a relay left running.
+left=$(pgrep -f "^$peers/proxy-go|^haproxy -f /tmp/splicelab-haproxy" | tr '\n' ' ')
 expect "$left" "" "relay processes left running"
 expect "$(ls /tmp/splicelab-relay-stderr-* 2>/dev/null)" "" "stderr files left in /tmp"

@@ -70,4 +70,13 @@ refuse "host named twice" "host is named twice" host host
 refuse "a bad matrix option" "matrix options: .*48K" --matrix "-p 48K" host
 refuse "a matrix option the lab sets" "the lab sets it" --matrix "-o /tmp/elsewhere" host
 refuse "--probe in the matrix" "the lab sets it" host -- --probe
+refuse "an unclosed quote in the matrix" "a quote is not closed" --matrix "--relay-cmd 'x {listen}" host
+# A relay for the guests (--add, make lab LAB_ADD=...).
+refuse "--add of a missing file" "--add .*/no-such-proxy: no such file" --add "$work/no-such-proxy" host
+refuse "--add of a file that is not a program" "--add .*random.img: not an executable file" --add "$work/random.img" host
+refuse "a relay only the guests would have, not added" "/bin/no-such-proxy' is not an executable file \(a program of yours: --add FILE" \
+  --matrix "--relay-cmd '/bin/no-such-proxy {listen} {upstream}'" host
+printf '#!/bin/sh\nexit 0\n' >"$work/proxy" && chmod +x "$work/proxy"
+refuse "an added relay whose command lacks {listen}" "--relay-cmd: no \{listen\}" \
+  --add "$work/proxy" --matrix "--relay-cmd '/bin/proxy {upstream}'" host
 no_stray_qemu "after bad input"
