@@ -354,6 +354,8 @@ _Noreturn void cell_main(const struct cell_params *params, struct cell_shared *s
 		relay_cmd_main(params, shared);
 	if (params->scenario == SCENARIO_LOAD)
 		load_main(params, shared, request_fd);
+	if (params->scenario == SCENARIO_VMSPLICE)
+		vmsplice_main(params, shared, request_fd);
 
 	static struct cell_ctx ctx;
 	ctx.params = params;

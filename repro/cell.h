@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "params.h"
+#include "vmsplice.h"
 
 #define TRACE_KEEP 8	  /* calls kept from the start and from the end */
 #define PER_CALL_KEEP 64 /* socket->pipe byte counts kept */
@@ -89,6 +90,9 @@ struct cell_shared {
 	/* Load cells only (load.h): the per-connection area, mapped by the
 	 * runner before the fork; NULL for every other cell. */
 	struct load_shared *load;
+
+	/* vmsplice cells only (vmsplice.c). */
+	struct vmsplice_stats vmsplice;
 
 	/* --relay-cmd cells only (relay_cmd_cell.c): the program's process
 	 * group, set once it is forked and never cleared, so the runner can

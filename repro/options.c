@@ -69,6 +69,7 @@ enum option_id {
 	OPT_FORCE,
 	OPT_RELAY_CMD,
 	OPT_RELAY_NAME,
+	OPT_REUSE,
 };
 
 static const struct option long_options[] = {
@@ -111,6 +112,7 @@ static const struct option long_options[] = {
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"relay-cmd", required_argument, NULL, OPT_RELAY_CMD},
 	{"relay-name", required_argument, NULL, OPT_RELAY_NAME},
+	{"reuse", required_argument, NULL, OPT_REUSE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -151,7 +153,12 @@ static const char usage_text[] =
 	"                         drain (socket->pipe only, the pipe is never read),\n"
 	"                         load (many connections through one relay process,\n"
 	"                         each with its own pipes, both ways where the\n"
-	"                         profile's program copies both ways)\n"
+	"                         profile's program copies both ways), vmsplice\n"
+	"                         (the sender vmsplices its own memory into a pipe,\n"
+	"                         splices it into the socket and rewrites that\n"
+	"                         memory per --reuse; the reader reads each chunk\n"
+	"                         only after its memory was rewritten) [128K\n"
+	"                         payload, 16K chunk when not given]\n"
 	"  -P, --profile LIST     profile names (see --list-profiles) or all; a\n"
 	"                         profile fixes pipe size, chunk, flags, O_NONBLOCK\n"
 	"                         and loop, so those options cannot be combined\n"
@@ -177,6 +184,12 @@ static const char usage_text[] =
 	"                         reconnecting after its connection closed [N]\n"
 	"      --pipe-pressure PAGES  load cells: pipe pages the cell's user holds\n"
 	"                         (in resized pipes) before the relay starts [0]\n"
+	"      --reuse LIST       vmsplice cells: when the sender rewrites memory it\n"
+	"                         spliced: at-once (as soon as splice returned),\n"
+	"                         siocoutq (once SIOCOUTQ is 0: the peer acknowledged\n"
+	"                         every byte), gift (at once, vmsplice with\n"
+	"                         SPLICE_F_GIFT), double (two halves: one is\n"
+	"                         rewritten once the other was spliced) [all four]\n"
 	"      --as-user NAME|UID run every cell as this user (needs root unless it\n"
 	"                         is you) [the invoking user]\n"
 	"      --relay-cmd CMD    run CMD as every cell's relay instead of the\n"
@@ -477,6 +490,10 @@ static int apply_option(struct options *options, int id, const char *name, const
 	case OPT_SENDER: {
 		struct named_table table = {sender_names, SENDER_COUNT, &spec->senders};
 		return set_list(name, value, add_named, &table, &spec->senders.given);
+	}
+	case OPT_REUSE: {
+		struct named_table table = {reuse_names, REUSE_COUNT, &spec->reuses};
+		return set_list(name, value, add_named, &table, &spec->reuses.given);
 	}
 	case OPT_PROFILE:
 		return set_list(name, value, add_profile, spec, &spec->profiles_given);
@@ -883,9 +900,13 @@ static int check_conflicts(struct options *options)
 	if (spec->profiles_given && !spec->preset_given && grid_given)
 		return usage_error("--profile cannot be combined with --pipe-size, --chunk, "
 				   "--flags, --*-nonblock or --loop: a profile fixes them");
-	bool load_asked = false;
-	for (size_t i = 0; i < spec->scenarios.count; i++)
+	bool load_asked = false, vmsplice_asked = false;
+	for (size_t i = 0; i < spec->scenarios.count; i++) {
 		load_asked |= spec->scenarios.values[i] == SCENARIO_LOAD;
+		vmsplice_asked |= spec->scenarios.values[i] == SCENARIO_VMSPLICE;
+	}
+	if (spec->reuses.given && !vmsplice_asked)
+		return usage_error("--reuse shapes vmsplice cells: add -s vmsplice");
 	if ((spec->connections || spec->conn_count || spec->pipe_pressure) && !load_asked &&
 	    !spec->relay_cmd)
 		return usage_error("--connections, --conn-count and --pipe-pressure shape load "
