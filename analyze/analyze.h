@@ -262,6 +262,14 @@ void load_row_title(const struct joined *joined, size_t r, char *buf, size_t len
 /* Kernel k's cell on row r: "blocked!: 32 of 128 finished, ...", or "-". */
 void load_cell_text(const struct joined *joined, size_t r, size_t k, char *buf, size_t len);
 
+/* vmsplice.c: row r holds vmsplice cells. */
+bool vmsplice_row(const struct joined *joined, size_t r);
+/* "tcp4, reuse at-once (64K pipe, 128K in 16K chunks)". */
+void vmsplice_row_title(const struct joined *joined, size_t r, char *buf, size_t len);
+/* Kernel k's cell on row r: "corrupt at offset 0 (at reuse: SIOCOUTQ 0,
+ * reader queue 16384)", or "-". */
+void vmsplice_cell_text(const struct joined *joined, size_t r, size_t k, char *buf, size_t len);
+
 /* programs.c: the real programs (profiles) each kernel's cells show
  * hanging or passing, from the profile cells alone. */
 bool programs_any(const struct joined *joined);

@@ -196,6 +196,43 @@ static void load_table(FILE *out, const struct joined *joined)
 		fputs("</table>\n", out);
 }
 
+/* The vmsplice cells side by side (as the markdown report's table). */
+static void vmsplice_table(FILE *out, const struct joined *joined)
+{
+	bool any = false;
+	for (size_t r = 0; r < joined->nrows; r++) {
+		if (!vmsplice_row(joined, r))
+			continue;
+		if (!any) {
+			fputs("<h2>User pages spliced into a socket and reused (vmsplice cells)</h2>\n"
+			      "<p class=\"note\">The sender vmsplices its own memory into a pipe, "
+			      "splices the pipe into the socket and rewrites that memory per the reuse "
+			      "variant; the reader reads each chunk only after that. corrupt means the "
+			      "kernel still held the pages by reference when they were rewritten. At "
+			      "reuse: the sender&#39;s unacknowledged bytes (SIOCOUTQ) and the "
+			      "reader&#39;s queued bytes (SIOCINQ) when the memory was first "
+			      "rewritten.</p>\n<table id=\"vmsplice\"><tr><th>vmsplice cell</th>",
+			      out);
+			kernel_heads(out, joined);
+			any = true;
+		}
+		char text[512];
+		vmsplice_row_title(joined, r, text, sizeof text);
+		fputs("<tr><td>", out);
+		put_html(out, text);
+		fputs("</td>", out);
+		for (size_t k = 0; k < joined->nruns; k++) {
+			vmsplice_cell_text(joined, r, k, text, sizeof text);
+			fputs("<td>", out);
+			put_html(out, text);
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	if (any)
+		fputs("</table>\n", out);
+}
+
 /* Which regime each kernel's cells match, in a few words and counts; the
  * markdown report names the cells. */
 static void regimes(FILE *out, const struct joined *joined)
@@ -461,6 +498,7 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 	intro(out, joined);
 	programs_summary_html(out, joined);
 	load_table(out, joined);
+	vmsplice_table(out, joined);
 	regimes(out, joined);
 	plots(out, joined, opts);
 	grids(out, joined);

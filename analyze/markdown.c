@@ -134,6 +134,42 @@ static void load_section(FILE *out, const struct joined *joined)
 		fputc('\n', out);
 }
 
+/* The vmsplice cells side by side: the outcome, the first bad offset and
+ * the queues when the sender rewrote the memory it had spliced. */
+static void vmsplice_section(FILE *out, const struct joined *joined)
+{
+	bool any = false;
+	for (size_t r = 0; r < joined->nrows; r++) {
+		if (!vmsplice_row(joined, r))
+			continue;
+		if (!any) {
+			fputs("## User pages spliced into a socket and reused (vmsplice cells)\n\n", out);
+			wrap(out, "", "",
+			     "The sender vmsplices its own memory into a pipe, splices the pipe into "
+			     "the socket and rewrites that memory per the reuse variant; the reader "
+			     "reads each chunk only after that. `corrupt` means the kernel still "
+			     "held the pages by reference when they were rewritten. At reuse: the "
+			     "sender's unacknowledged bytes (SIOCOUTQ) and the reader's queued bytes "
+			     "(SIOCINQ) when the memory was first rewritten.",
+			     80);
+			fputc('\n', out);
+			table_head(out, joined, "vmsplice cell");
+			any = true;
+		}
+		char text[512];
+		vmsplice_row_title(joined, r, text, sizeof text);
+		fputc('|', out);
+		md_cell(out, text);
+		for (size_t k = 0; k < joined->nruns; k++) {
+			vmsplice_cell_text(joined, r, k, text, sizeof text);
+			md_cell(out, text);
+		}
+		fputc('\n', out);
+	}
+	if (any)
+		fputc('\n', out);
+}
+
 static void kernels_section(FILE *out, const struct joined *joined)
 {
 	static const struct {
@@ -683,6 +719,7 @@ int markdown_report(FILE *out, const struct joined *joined, const struct report_
 	fputc('\n', out);
 	programs_section(out, joined);
 	load_section(out, joined);
+	vmsplice_section(out, joined);
 	kernels_section(out, joined);
 	differences_section(out, joined);
 	regimes_section(out, joined);
