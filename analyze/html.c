@@ -161,68 +161,31 @@ static void programs_summary_html(FILE *out, const struct joined *joined)
 	fputs("</ul>\n", out);
 }
 
-/* The load cells side by side (as the markdown report's table). */
-static void load_table(FILE *out, const struct joined *joined)
+/* A side-by-side table (as the markdown report's), when a row has one. */
+static void side_table_html(FILE *out, const struct joined *joined, const struct side_table *t)
 {
 	bool any = false;
 	for (size_t r = 0; r < joined->nrows; r++) {
-		if (!load_row(joined, r))
+		if (!t->row(joined, r))
 			continue;
 		if (!any) {
-			fputs("<h2>Many connections (load cells)</h2>\n<p class=\"note\">Each load "
-			      "cell runs N connections through one relay process. Per kernel: the "
-			      "outcome, how many connections finished or got stuck, the pipe sizes "
-			      "they got (count &times; size), the F_SETPIPE_SZ refusals and the "
-			      "per-user pipe limits with the user&#39;s pages when the relay "
-			      "started.</p>\n<table id=\"load\"><tr><th>load cell</th>",
-			      out);
+			fputs("<h2>", out);
+			put_html(out, t->heading);
+			fputs("</h2>\n<p class=\"note\">", out);
+			put_code_html(out, t->note);
+			fprintf(out, "</p>\n<table id=\"%s\"><tr><th>", t->id);
+			put_html(out, t->first);
+			fputs("</th>", out);
 			kernel_heads(out, joined);
 			any = true;
 		}
 		char text[1200];
-		load_row_title(joined, r, text, sizeof text);
+		t->row_title(joined, r, text, sizeof text);
 		fputs("<tr><td>", out);
 		put_html(out, text);
 		fputs("</td>", out);
 		for (size_t k = 0; k < joined->nruns; k++) {
-			load_cell_text(joined, r, k, text, sizeof text);
-			fputs("<td>", out);
-			put_html(out, text);
-			fputs("</td>", out);
-		}
-		fputs("</tr>\n", out);
-	}
-	if (any)
-		fputs("</table>\n", out);
-}
-
-/* The vmsplice cells side by side (as the markdown report's table). */
-static void vmsplice_table(FILE *out, const struct joined *joined)
-{
-	bool any = false;
-	for (size_t r = 0; r < joined->nrows; r++) {
-		if (!vmsplice_row(joined, r))
-			continue;
-		if (!any) {
-			fputs("<h2>User pages spliced into a socket and reused (vmsplice cells)</h2>\n"
-			      "<p class=\"note\">The sender vmsplices its own memory into a pipe, "
-			      "splices the pipe into the socket and rewrites that memory per the reuse "
-			      "variant; the reader reads each chunk only after that. corrupt means the "
-			      "kernel still held the pages by reference when they were rewritten. At "
-			      "reuse: the sender&#39;s unacknowledged bytes (SIOCOUTQ) and the "
-			      "reader&#39;s queued bytes (SIOCINQ) when the memory was first "
-			      "rewritten.</p>\n<table id=\"vmsplice\"><tr><th>vmsplice cell</th>",
-			      out);
-			kernel_heads(out, joined);
-			any = true;
-		}
-		char text[512];
-		vmsplice_row_title(joined, r, text, sizeof text);
-		fputs("<tr><td>", out);
-		put_html(out, text);
-		fputs("</td>", out);
-		for (size_t k = 0; k < joined->nruns; k++) {
-			vmsplice_cell_text(joined, r, k, text, sizeof text);
+			t->cell_text(joined, r, k, text, sizeof text);
 			fputs("<td>", out);
 			put_html(out, text);
 			fputs("</td>", out);
@@ -497,8 +460,8 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 	head(out, joined);
 	intro(out, joined);
 	programs_summary_html(out, joined);
-	load_table(out, joined);
-	vmsplice_table(out, joined);
+	side_table_html(out, joined, &load_side_table);
+	side_table_html(out, joined, &vmsplice_side_table);
 	regimes(out, joined);
 	plots(out, joined, opts);
 	grids(out, joined);

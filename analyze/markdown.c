@@ -98,70 +98,26 @@ static void programs_section(FILE *out, const struct joined *joined)
 	fputc('\n', out);
 }
 
-/* The load cells side by side: per kernel, how many connections finished
- * or stuck, the pipe sizes they got, the F_SETPIPE_SZ refusals and the
- * per-user limits they ran under. */
-static void load_section(FILE *out, const struct joined *joined)
+/* A side-by-side table (load cells, vmsplice cells), when a row has one. */
+static void side_section(FILE *out, const struct joined *joined, const struct side_table *t)
 {
 	bool any = false;
 	for (size_t r = 0; r < joined->nrows; r++) {
-		if (!load_row(joined, r))
+		if (!t->row(joined, r))
 			continue;
 		if (!any) {
-			fputs("## Many connections (load cells)\n\n", out);
-			wrap(out, "", "",
-			     "Each load cell runs N connections through one relay process. Per "
-			     "kernel: the outcome, how many connections finished or got stuck, "
-			     "the pipe sizes they got (count × size), the F_SETPIPE_SZ refusals "
-			     "and the per-user pipe limits (pipe-user-pages-soft/hard) with the "
-			     "user's pages when the relay started.",
-			     80);
+			fprintf(out, "## %s\n\n", t->heading);
+			wrap(out, "", "", t->note, 80);
 			fputc('\n', out);
-			table_head(out, joined, "load cell");
+			table_head(out, joined, t->first);
 			any = true;
 		}
 		char text[1200];
-		load_row_title(joined, r, text, sizeof text);
+		t->row_title(joined, r, text, sizeof text);
 		fputc('|', out);
 		md_cell(out, text);
 		for (size_t k = 0; k < joined->nruns; k++) {
-			load_cell_text(joined, r, k, text, sizeof text);
-			md_cell(out, text);
-		}
-		fputc('\n', out);
-	}
-	if (any)
-		fputc('\n', out);
-}
-
-/* The vmsplice cells side by side: the outcome, the first bad offset and
- * the queues when the sender rewrote the memory it had spliced. */
-static void vmsplice_section(FILE *out, const struct joined *joined)
-{
-	bool any = false;
-	for (size_t r = 0; r < joined->nrows; r++) {
-		if (!vmsplice_row(joined, r))
-			continue;
-		if (!any) {
-			fputs("## User pages spliced into a socket and reused (vmsplice cells)\n\n", out);
-			wrap(out, "", "",
-			     "The sender vmsplices its own memory into a pipe, splices the pipe into "
-			     "the socket and rewrites that memory per the reuse variant; the reader "
-			     "reads each chunk only after that. `corrupt` means the kernel still "
-			     "held the pages by reference when they were rewritten. At reuse: the "
-			     "sender's unacknowledged bytes (SIOCOUTQ) and the reader's queued bytes "
-			     "(SIOCINQ) when the memory was first rewritten.",
-			     80);
-			fputc('\n', out);
-			table_head(out, joined, "vmsplice cell");
-			any = true;
-		}
-		char text[512];
-		vmsplice_row_title(joined, r, text, sizeof text);
-		fputc('|', out);
-		md_cell(out, text);
-		for (size_t k = 0; k < joined->nruns; k++) {
-			vmsplice_cell_text(joined, r, k, text, sizeof text);
+			t->cell_text(joined, r, k, text, sizeof text);
 			md_cell(out, text);
 		}
 		fputc('\n', out);
@@ -718,8 +674,8 @@ int markdown_report(FILE *out, const struct joined *joined, const struct report_
 	wrap(out, "", "", line, 80);
 	fputc('\n', out);
 	programs_section(out, joined);
-	load_section(out, joined);
-	vmsplice_section(out, joined);
+	side_section(out, joined, &load_side_table);
+	side_section(out, joined, &vmsplice_side_table);
 	kernels_section(out, joined);
 	differences_section(out, joined);
 	regimes_section(out, joined);

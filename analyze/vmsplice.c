@@ -60,3 +60,18 @@ void vmsplice_cell_text(const struct joined *joined, size_t r, size_t k, char *b
 	}
 	json_decref(full);
 }
+
+const struct side_table vmsplice_side_table = {
+	.heading = "User pages spliced into a socket and reused (vmsplice cells)",
+	.note = "The sender vmsplices its own memory into a pipe, splices the pipe into the "
+		"socket and rewrites that memory per the reuse variant; the reader reads each "
+		"chunk only after that. `corrupt` means the kernel still held the pages by "
+		"reference when they were rewritten. At reuse: the sender's unacknowledged "
+		"bytes (SIOCOUTQ) and the reader's queued bytes (SIOCINQ) when the memory was "
+		"first rewritten.",
+	.id = "vmsplice",
+	.first = "vmsplice cell",
+	.row = vmsplice_row,
+	.row_title = vmsplice_row_title,
+	.cell_text = vmsplice_cell_text,
+};

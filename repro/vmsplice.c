@@ -49,9 +49,14 @@ static uint64_t chunk_len(const struct vmsplice_cell *c, uint64_t k)
 	return left < c->params->chunk ? left : c->params->chunk;
 }
 
+static uint32_t ring_slots(const struct cell_params *params)
+{
+	return params->reuse == REUSE_DOUBLE ? 2 : 1;
+}
+
 static uint8_t *chunk_memory(const struct vmsplice_cell *c, uint64_t k)
 {
-	return c->ring + (k % c->shared->vmsplice.slots) * c->params->chunk;
+	return c->ring + (k % ring_slots(c->params)) * c->params->chunk;
 }
 
 static void release_upto(struct vmsplice_cell *c, uint64_t upto)
@@ -80,7 +85,7 @@ static void *monitor_thread(void *arg)
 static int64_t replaced_by(const struct vmsplice_cell *c, const uint8_t *bad, size_t n,
 			   uint64_t offset)
 {
-	uint64_t ring = (uint64_t)c->shared->vmsplice.slots * c->params->chunk;
+	uint64_t ring = ring_slots(c->params) * c->params->chunk;
 	size_t probe = n < 64 ? n : 64;
 	for (uint64_t later = offset + ring; later < c->params->payload; later += ring)
 		if (pattern_check(bad, later, probe) == probe)
@@ -268,11 +273,11 @@ static void setup(struct vmsplice_cell *c)
 		cell_fail(shared, call, errno);
 	if (cell_set_nonblock(c->send_fd, true) < 0)
 		cell_fail(shared, "fcntl(socket, O_NONBLOCK)", errno);
-	shared->vmsplice.slots = params->reuse == REUSE_DOUBLE ? 2 : 1;
+	shared->vmsplice.slots = ring_slots(params);
 	shared->vmsplice.first_refill_outq = shared->vmsplice.first_refill_peer_inq = -1;
 	shared->vmsplice.replaced_by = -1;
 	/* Whole pages of their own: vmsplice hands the kernel pages. */
-	size_t ring = (size_t)(shared->vmsplice.slots * params->chunk);
+	size_t ring = (size_t)(ring_slots(params) * params->chunk);
 	c->ring = mmap(NULL, ring, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (c->ring == MAP_FAILED)
 		cell_fail(shared, "mmap(ring)", errno);
