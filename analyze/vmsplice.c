@@ -58,6 +58,11 @@ void vmsplice_cell_text(const struct joined *joined, size_t r, size_t k, char *b
 		known(buf, len, &used, ", reader queue", json_object_get(refill, "reader_queued"));
 		appendf(buf, len, &used, ")");
 	}
+	json_int_t early = json_integer_value(
+		json_object_get(json_object_get(full, "vmsplice"), "early_reads"));
+	if (early > 0)
+		appendf(buf, len, &used, "; %lld chunk%s read before the rewrite (socket full)",
+			(long long)early, early == 1 ? "" : "s");
 	json_decref(full);
 }
 

@@ -104,8 +104,8 @@ static void note_corrupt(struct vmsplice_cell *c, const uint8_t *buf, size_t n, 
 	shared->vmsplice.replaced_by = replaced_by(c, buf + good, n - good, offset + good);
 }
 
-/* Reads exactly len bytes of chunk k into buf; -1 on EOF, error or a wait
- * past the limit. */
+/* Reads exactly len bytes into buf; -1 on EOF, error or a wait past the
+ * limit. */
 static int read_chunk(struct vmsplice_cell *c, uint8_t *buf, uint64_t len)
 {
 	uint64_t got = 0;
@@ -136,14 +136,18 @@ static void *reader_thread(void *arg)
 		while (c->released <= k)
 			pthread_cond_wait(&c->moved, &c->lock);
 		pthread_mutex_unlock(&c->lock);
-		uint64_t offset = k * c->params->chunk, len = chunk_len(c, k);
-		if (read_chunk(c, buf, len) < 0)
-			break;
-		if (!shared->corrupt_found) {
-			size_t good = pattern_check(buf, offset, (size_t)len);
+		uint64_t offset = k * c->params->chunk, end = offset + chunk_len(c, k);
+		/* A chunk (up to 1 GiB) in pieces of the buffer's size. */
+		for (; offset < end; offset += sizeof buf) {
+			size_t len = end - offset < sizeof buf ? (size_t)(end - offset) : sizeof buf;
+			if (read_chunk(c, buf, len) < 0)
+				return NULL;
+			if (shared->corrupt_found)
+				continue;
+			size_t good = pattern_check(buf, offset, len);
 			shared->bytes_verified = offset + good;
 			if (good < len)
-				note_corrupt(c, buf, (size_t)len, offset, good);
+				note_corrupt(c, buf, len, offset, good);
 		}
 	}
 	return NULL;
@@ -176,6 +180,11 @@ static void wait_outq_empty(struct vmsplice_cell *c, uint64_t k)
 		stats->outq_polls++;
 		if (outq <= 0)
 			break;
+		/* Bytes not even sent (SIOCOUTQNSD): the reader's window is
+		 * full, and only the reader can open it. */
+		if (c->params->transport != TRANSPORT_UNIX &&
+		    cell_queue_bytes(c->send_fd, SIOCOUTQNSD) > 0)
+			release_one_early(c, k - 1);
 		if (monotonic_ns() - start > WAIT_LIMIT_MS * 1000000ull) {
 			stats->outq_wait_us += (monotonic_ns() - start) / 1000;
 			cell_fail(c->shared, "ioctl(SIOCOUTQ) never reached 0", ETIMEDOUT);

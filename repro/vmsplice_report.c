@@ -25,8 +25,9 @@ void vmsplice_print_table(FILE *out, const json_t *cells, bool color)
 			continue;
 		if (!header) {
 			fprintf(out, "\nvmsplice (each chunk is read only after the sender rewrote its "
-				     "memory)\n%-10s %-9s %-9s %9s %9s %9s %9s\n",
-				"transport", "reuse", "outcome", "bad at", "unacked", "queued", "ms");
+				     "memory)\n%-10s %-9s %-9s %9s %9s %9s %6s %9s\n",
+				"transport", "reuse", "outcome", "bad at", "unacked", "queued", "early",
+				"ms");
 			header = true;
 		}
 		const json_t *refill = json_object_get(vm, "at_first_refill");
@@ -39,9 +40,11 @@ void vmsplice_print_table(FILE *out, const json_t *cells, bool color)
 		print_known(out, corrupt ? json_object_get(evidence, "offset") : NULL, 9);
 		print_known(out, json_object_get(refill, "sender_unacked"), 9);
 		print_known(out, json_object_get(refill, "reader_queued"), 9);
+		print_known(out, json_object_get(vm, "early_reads"), 6);
 		fprintf(out, " %9.1f\n", json_number_value(json_object_get(cell, "elapsed_ms")));
 	}
 	if (header)
 		fprintf(out, "(bad at: first bad offset; unacked: the sender's SIOCOUTQ and queued: "
-			     "the reader's SIOCINQ when the memory was first rewritten)\n");
+			     "the reader's SIOCINQ when the memory was first rewritten; early: chunks "
+			     "read before their memory was rewritten, the socket being full)\n");
 }

@@ -16,6 +16,8 @@ expect "$(q "$work/r" '[.cells[] | select(.runs.consistent | not)] | length')" 0
   "cells whose repeats disagreed"
 expect "$(q "$work/r" '[.cells[] | select(.bytes_moved != .payload)] | length')" 0 \
   "cells that did not splice their whole payload"
+expect "$(q "$work/r" '[.cells[] | select(.vmsplice.early_reads != 0)] | length')" 0 \
+  "cells whose reader had to read before the rewrite (a full socket)"
 for id in $(q "$work/r" '.cells[].id'); do
   c=".cells[] | select(.id == \"$id\")"
   outcome=$(q "$work/r" "$c | .outcome")

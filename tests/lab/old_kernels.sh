@@ -23,6 +23,7 @@ el7=3.10.0-1160.el7.x86_64
 need_shelf "bzImage-$el7" bzImage-4.9.229 bzImage-5.10.89
 res="$work/results"
 
+start=$(date +%s)
 lab_old_kernels "$res" --matrix "--preset quick"
 
 # cell KERNEL ID-PREFIX FIELD: FIELD of the one cell whose id starts so.

@@ -41,6 +41,8 @@ for k in "${kernels[@]}"; do
   [ -s "$m" ] || fail "$k: no matrix.json in $res: $(ls "$res")"
   inputs+=("$m")
   expect "$(jq -r .env.kernel_release "$m")" "$k" "the guest's kernel"
+  expect "$(jq '[.cells[] | select((.runs.consistent | not) or .vmsplice.early_reads != 0)] | length' "$m")" \
+    0 "$k: cells with mixed outcomes or early reads"
   for reuse in at-once siocoutq gift double; do
     expect "$(cell "$k" tcp4 "$reuse" .outcome)" corrupt "$k: tcp4 $reuse"
     expect "$(cell "$k" tcp4 "$reuse" .evidence.offset)" 0 "$k: tcp4 $reuse: first bad offset"
