@@ -270,6 +270,28 @@ void load_row_title(const struct joined *joined, size_t r, char *buf, size_t len
 /* Kernel k's cell on row r: "blocked!: 32 of 128 finished, ...", or "-". */
 void load_cell_text(const struct joined *joined, size_t r, size_t k, char *buf, size_t len);
 
+/* Rows the markdown and HTML reports show side by side, one column per
+ * kernel, under their own heading (markdown.c, html.c). */
+struct side_table {
+	const char *heading;
+	const char *note;  /* the paragraph under it; `code` marked so */
+	const char *id;	   /* the HTML table's id */
+	const char *first; /* the first column's head */
+	bool (*row)(const struct joined *joined, size_t r);
+	void (*row_title)(const struct joined *joined, size_t r, char *buf, size_t len);
+	void (*cell_text)(const struct joined *joined, size_t r, size_t k, char *buf, size_t len);
+};
+extern const struct side_table load_side_table;	    /* loadfacts.c */
+extern const struct side_table vmsplice_side_table; /* vmsplice.c */
+
+/* vmsplice.c: row r holds vmsplice cells. */
+bool vmsplice_row(const struct joined *joined, size_t r);
+/* "tcp4, reuse at-once (64K pipe, 128K in 16K chunks)". */
+void vmsplice_row_title(const struct joined *joined, size_t r, char *buf, size_t len);
+/* Kernel k's cell on row r: "corrupt at offset 0 (at reuse: SIOCOUTQ 0,
+ * reader queue 16384)", or "-". */
+void vmsplice_cell_text(const struct joined *joined, size_t r, size_t k, char *buf, size_t len);
+
 /* programs.c: the real programs (profiles) each kernel's cells show
  * hanging or passing, from the profile cells alone. */
 bool programs_any(const struct joined *joined);

@@ -208,31 +208,31 @@ static void relays_table(FILE *out, const struct joined *joined)
 	fputs("</ul>\n", out);
 }
 
-/* The load cells side by side (as the markdown report's table). */
-static void load_table(FILE *out, const struct joined *joined)
+/* A side-by-side table (as the markdown report's), when a row has one. */
+static void side_table_html(FILE *out, const struct joined *joined, const struct side_table *t)
 {
 	bool any = false;
 	for (size_t r = 0; r < joined->nrows; r++) {
-		if (!load_row(joined, r))
+		if (!t->row(joined, r))
 			continue;
 		if (!any) {
-			fputs("<h2>Many connections (load cells)</h2>\n<p class=\"note\">Each load "
-			      "cell runs N connections through one relay process. Per kernel: the "
-			      "outcome, how many connections finished or got stuck, the pipe sizes "
-			      "they got (count &times; size), the F_SETPIPE_SZ refusals and the "
-			      "per-user pipe limits with the user&#39;s pages when the relay "
-			      "started.</p>\n<table id=\"load\"><tr><th>load cell</th>",
-			      out);
+			fputs("<h2>", out);
+			put_html(out, t->heading);
+			fputs("</h2>\n<p class=\"note\">", out);
+			put_code_html(out, t->note);
+			fprintf(out, "</p>\n<table id=\"%s\"><tr><th>", t->id);
+			put_html(out, t->first);
+			fputs("</th>", out);
 			html_kernel_heads(out, joined);
 			any = true;
 		}
 		char text[1200];
-		load_row_title(joined, r, text, sizeof text);
+		t->row_title(joined, r, text, sizeof text);
 		fputs("<tr><td>", out);
 		put_html(out, text);
 		fputs("</td>", out);
 		for (size_t k = 0; k < joined->nruns; k++) {
-			load_cell_text(joined, r, k, text, sizeof text);
+			t->cell_text(joined, r, k, text, sizeof text);
 			fputs("<td>", out);
 			put_html(out, text);
 			fputs("</td>", out);
@@ -509,7 +509,8 @@ int html_report(FILE *out, const struct joined *joined, const struct report_opts
 	intro(out, joined);
 	programs_summary_html(out, joined);
 	relays_table(out, joined);
-	load_table(out, joined);
+	side_table_html(out, joined, &load_side_table);
+	side_table_html(out, joined, &vmsplice_side_table);
 	throughput_html(out, joined);
 	regimes(out, joined);
 	plots(out, joined, opts);

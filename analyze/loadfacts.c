@@ -229,3 +229,16 @@ void load_cell_text(const struct joined *joined, size_t r, size_t k, char *buf, 
 		snprintf(buf, len, "%s: %s", word, facts);
 	}
 }
+
+const struct side_table load_side_table = {
+	.heading = "Many connections (load cells)",
+	.note = "Each load cell runs N connections through one relay process. Per kernel: the "
+		"outcome, how many connections finished or got stuck, the pipe sizes they got "
+		"(count × size), the F_SETPIPE_SZ refusals and the per-user pipe limits "
+		"(pipe-user-pages-soft/hard) with the user's pages when the relay started.",
+	.id = "load",
+	.first = "load cell",
+	.row = load_row,
+	.row_title = load_row_title,
+	.cell_text = load_cell_text,
+};

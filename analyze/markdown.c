@@ -161,34 +161,26 @@ static void relays_section(FILE *out, const struct joined *joined)
 		fputc('\n', out);
 }
 
-/* The load cells side by side: per kernel, how many connections finished
- * or stuck, the pipe sizes they got, the F_SETPIPE_SZ refusals and the
- * per-user limits they ran under. */
-static void load_section(FILE *out, const struct joined *joined)
+/* A side-by-side table (load cells, vmsplice cells), when a row has one. */
+static void side_section(FILE *out, const struct joined *joined, const struct side_table *t)
 {
 	bool any = false;
 	for (size_t r = 0; r < joined->nrows; r++) {
-		if (!load_row(joined, r))
+		if (!t->row(joined, r))
 			continue;
 		if (!any) {
-			fputs("## Many connections (load cells)\n\n", out);
-			wrap(out, "", "",
-			     "Each load cell runs N connections through one relay process. Per "
-			     "kernel: the outcome, how many connections finished or got stuck, "
-			     "the pipe sizes they got (count × size), the F_SETPIPE_SZ refusals "
-			     "and the per-user pipe limits (pipe-user-pages-soft/hard) with the "
-			     "user's pages when the relay started.",
-			     80);
+			fprintf(out, "## %s\n\n", t->heading);
+			wrap(out, "", "", t->note, 80);
 			fputc('\n', out);
-			md_table_head(out, joined, "load cell");
+			md_table_head(out, joined, t->first);
 			any = true;
 		}
 		char text[1200];
-		load_row_title(joined, r, text, sizeof text);
+		t->row_title(joined, r, text, sizeof text);
 		fputc('|', out);
 		md_cell(out, text);
 		for (size_t k = 0; k < joined->nruns; k++) {
-			load_cell_text(joined, r, k, text, sizeof text);
+			t->cell_text(joined, r, k, text, sizeof text);
 			md_cell(out, text);
 		}
 		fputc('\n', out);
@@ -774,7 +766,8 @@ int markdown_report(FILE *out, const struct joined *joined, const struct report_
 	fputc('\n', out);
 	programs_section(out, joined);
 	relays_section(out, joined);
-	load_section(out, joined);
+	side_section(out, joined, &load_side_table);
+	side_section(out, joined, &vmsplice_side_table);
 	throughput_markdown(out, joined);
 	kernels_section(out, joined);
 	differences_section(out, joined);

@@ -91,6 +91,34 @@ static void relay_lines(FILE *out, const struct joined *joined)
 	}
 }
 
+/* The vmsplice cells, every one (they are few): per kernel the outcome,
+ * the first bad offset and the queues when the memory was rewritten. */
+static void vmsplice_lines(FILE *out, const struct joined *joined)
+{
+	bool any = false;
+	for (size_t r = 0; r < joined->nrows; r++) {
+		if (!vmsplice_row(joined, r))
+			continue;
+		char text[512];
+		if (!any)
+			fputs("\nvmsplice cells (each chunk read only after the sender rewrote its "
+			      "memory)\n",
+			      out);
+		any = true;
+		vmsplice_row_title(joined, r, text, sizeof text);
+		put_plain(out, text);
+		fputc('\n', out);
+		for (size_t k = 0; k < joined->nruns; k++) {
+			if (!join_cell(joined, r, k))
+				continue;
+			vmsplice_cell_text(joined, r, k, text, sizeof text);
+			fprintf(out, "  %c: ", kernel_letter(k));
+			put_plain(out, text);
+			fputc('\n', out);
+		}
+	}
+}
+
 int text_report(FILE *out, const struct joined *joined, const struct report_opts *opts)
 {
 	print_kernel_lines(out, joined);
@@ -128,6 +156,7 @@ int text_report(FILE *out, const struct joined *joined, const struct report_opts
 		fputc('\n', out);
 		load_lines(out, joined, r);
 	}
+	vmsplice_lines(out, joined);
 	fprintf(out, "\n%zu cells joined: %zu differ between kernels, %zu of them missing on some "
 		     "kernel%s\n",
 		joined->nrows, joined->ndivergent, joined->npartial,

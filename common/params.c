@@ -10,10 +10,12 @@
 #include "profiles.h"
 #include "relay_cmd.h"
 
-const char *const scenario_names[SCENARIO_COUNT] = {"proxy", "drain", "load", "throughput"};
+const char *const scenario_names[SCENARIO_COUNT] = {"proxy", "drain", "load", "throughput",
+						   "vmsplice"};
 const char *const loop_names[LOOP_COUNT] = {"busy", "poll", "epoll"};
 const char *const sender_names[SENDER_COUNT] = {"one", "many", "nodelay"};
 const char *const transport_names[TRANSPORT_COUNT] = {"tcp4", "tcp6", "unix"};
+const char *const reuse_names[REUSE_COUNT] = {"at-once", "siocoutq", "gift", "double"};
 const char *const outcome_names[OUTCOME_COUNT] = {"ok",    "blocked", "stalled", "spin",
 						  "error", "corrupt", "crashed"};
 
@@ -151,6 +153,15 @@ void cell_id(const struct cell_params *cell, char *buf, size_t len)
 		n = snprintf(buf, len, "relay=%s,%s,payload=%s,sender=%s,head=%s",
 			     cell->relay_cmd->name, transport_names[cell->transport],
 			     payload, sender_names[cell->sender], head);
+		if (n > 0 && (size_t)n < len)
+			cell_id_extras(cell, buf + n, len - (size_t)n);
+		return;
+	}
+	if (cell->scenario == SCENARIO_VMSPLICE) {
+		/* The sender is ours and fixed: only these shape the cell. */
+		n = snprintf(buf, len, "vmsplice,%s,pipe=%s,payload=%s,chunk=%s,reuse=%s",
+			     transport_names[cell->transport], pipe, payload, chunk,
+			     reuse_names[cell->reuse]);
 		if (n > 0 && (size_t)n < len)
 			cell_id_extras(cell, buf + n, len - (size_t)n);
 		return;

@@ -20,7 +20,17 @@
 #define F_GETPIPE_SZ 1032
 #endif
 
-enum scenario { SCENARIO_PROXY, SCENARIO_DRAIN, SCENARIO_LOAD, SCENARIO_THROUGHPUT, SCENARIO_COUNT };
+enum scenario {
+	SCENARIO_PROXY,
+	SCENARIO_DRAIN,
+	SCENARIO_LOAD,
+	SCENARIO_THROUGHPUT,
+	SCENARIO_VMSPLICE,
+	SCENARIO_COUNT
+};
+/* The vmsplice scenario: when the sender writes into memory it vmspliced
+ * (vmsplice.h). */
+enum reuse { REUSE_AT_ONCE, REUSE_SIOCOUTQ, REUSE_GIFT, REUSE_DOUBLE, REUSE_COUNT };
 enum loop_style { LOOP_BUSY, LOOP_POLL, LOOP_EPOLL, LOOP_COUNT };
 enum sender_style { SENDER_ONE, SENDER_MANY, SENDER_NODELAY, SENDER_COUNT };
 enum transport { TRANSPORT_TCP4, TRANSPORT_TCP6, TRANSPORT_UNIX, TRANSPORT_COUNT };
@@ -67,6 +77,7 @@ struct cell_params {
 	uint32_t connections;
 	uint32_t conn_count;
 	uint64_t pipe_pressure; /* pipe pages the cell's user holds first */
+	enum reuse reuse;	/* vmsplice cells only */
 	struct cell_user user;
 	/* --relay-cmd: the user's program is the relay (relay_cmd.h); NULL for
 	 * the built-in one. Only transport, payload, sender, head start,
@@ -78,6 +89,7 @@ extern const char *const scenario_names[SCENARIO_COUNT];
 extern const char *const loop_names[LOOP_COUNT];
 extern const char *const sender_names[SENDER_COUNT];
 extern const char *const transport_names[TRANSPORT_COUNT];
+extern const char *const reuse_names[REUSE_COUNT];
 extern const char *const outcome_names[OUTCOME_COUNT];
 
 /* Index of name in table, or -1. */

@@ -7,6 +7,7 @@
 #include "cell_shared.h"
 #include "loopback.h"
 #include "params.h"
+#include "vmsplice.h"
 
 
 /* Runs in the forked child; never returns. request_fd is the read end of the

@@ -131,6 +131,8 @@ void cell_json_set_run(json_t *cell, const struct cell_params *params,
 		load_json_set(cell, params, shared);
 	if (params->scenario == SCENARIO_THROUGHPUT)
 		throughput_json_set(cell, shared);
+	if (params->scenario == SCENARIO_VMSPLICE)
+		vmsplice_json_set(cell, params, shared);
 }
 
 json_t *thread_view_json(const char *role, const struct thread_view *view, bool with_stack)

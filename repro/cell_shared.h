@@ -14,6 +14,7 @@
 
 #include "params.h"
 #include "throughput.h"
+#include "vmsplice.h"
 
 #define TRACE_KEEP 8	  /* calls kept from the start and from the end */
 #define PER_CALL_KEEP 64 /* socket->pipe byte counts kept */
@@ -97,6 +98,9 @@ struct cell_shared {
 
 	/* Throughput cells only (throughput.h): each method's figures. */
 	struct throughput_shared throughput;
+
+	/* vmsplice cells only (vmsplice.c). */
+	struct vmsplice_stats vmsplice;
 
 	/* --relay-cmd cells only (relay_cmd_cell.c): the program's process
 	 * group, set once it is forked and never cleared, so the runner can

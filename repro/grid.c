@@ -92,24 +92,10 @@ struct cell_list {
 	bool failed;
 };
 
-/* The knobs that are not grid dimensions: the load cells' and the user. */
-static void push(struct cell_list *list, const struct matrix_spec *spec,
-		 const struct cell_params *given)
+static void append(struct cell_list *list, const struct cell_params *cell)
 {
 	if (list->failed)
 		return;
-	struct cell_params filled = *given;
-	const struct cell_params *cell = &filled;
-	if (filled.scenario == SCENARIO_LOAD && !filled.connections) {
-		filled.connections = spec->connections ? spec->connections : 1;
-		filled.conn_count = spec->conn_count;
-		filled.pipe_pressure = spec->pipe_pressure;
-	}
-	/* The throughput relays' flags: they never sleep on a full pipe. */
-	if (filled.scenario == SCENARIO_THROUGHPUT)
-		filled.splice_flags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
-	if (!filled.user.set)
-		filled.user = spec->user;
 	if (list->count == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 64;
 		struct cell_params *bigger = realloc(list->cells, cap * sizeof *bigger);
@@ -121,6 +107,70 @@ static void push(struct cell_list *list, const struct matrix_spec *spec,
 		list->cap = cap;
 	}
 	list->cells[list->count++] = *cell;
+}
+
+#define VMSPLICE_PAYLOAD (128 * KiB)
+#define VMSPLICE_CHUNK (16 * KiB)
+
+static bool listed(const struct cell_list *list, const struct cell_params *cell)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		const struct cell_params *c = &list->cells[i];
+		if (c->scenario == cell->scenario && c->transport == cell->transport &&
+		    c->pipe_size == cell->pipe_size && c->payload == cell->payload &&
+		    c->chunk == cell->chunk && c->reuse == cell->reuse &&
+		    strcmp(c->user.name, cell->user.name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* vmsplice cells: the sender is ours and fixed, so only transport, pipe
+ * size, payload and chunk (its own defaults when not given) and the reuse
+ * variants shape them; the other dimensions would only repeat a cell. */
+static void push_vmsplice(struct cell_list *list, const struct matrix_spec *spec,
+			  const struct cell_params *given)
+{
+	struct cell_params c = {
+		.scenario = SCENARIO_VMSPLICE,
+		.transport = given->transport,
+		.pipe_size = given->pipe_size,
+		.payload = spec->payloads.given ? given->payload : VMSPLICE_PAYLOAD,
+		.chunk = spec->chunks.given ? given->chunk : VMSPLICE_CHUNK,
+		.corrupt_at = -1,
+		.user = given->user,
+	};
+	for (int r = 0; r < REUSE_COUNT; r++) {
+		bool asked = !spec->reuses.given;
+		for (size_t i = 0; i < spec->reuses.count; i++)
+			asked |= spec->reuses.values[i] == r;
+		c.reuse = (enum reuse)r;
+		/* The flags a vmsplice cell records are its vmsplice call's. */
+		c.splice_flags = r == REUSE_GIFT ? SPLICE_F_GIFT : 0;
+		if (asked && !listed(list, &c))
+			append(list, &c);
+	}
+}
+
+/* The knobs that are not grid dimensions: the load cells' and the user. */
+static void push(struct cell_list *list, const struct matrix_spec *spec,
+		 const struct cell_params *given)
+{
+	struct cell_params filled = *given;
+	if (filled.scenario == SCENARIO_LOAD && !filled.connections) {
+		filled.connections = spec->connections ? spec->connections : 1;
+		filled.conn_count = spec->conn_count;
+		filled.pipe_pressure = spec->pipe_pressure;
+	}
+	/* The throughput relays' flags: they never sleep on a full pipe. */
+	if (filled.scenario == SCENARIO_THROUGHPUT)
+		filled.splice_flags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+	if (!filled.user.set)
+		filled.user = spec->user;
+	if (filled.scenario == SCENARIO_VMSPLICE)
+		push_vmsplice(list, spec, &filled);
+	else
+		append(list, &filled);
 }
 
 /* Every combination, payload varying fastest (an odometer over the

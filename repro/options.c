@@ -70,6 +70,7 @@ enum option_id {
 	OPT_FORCE,
 	OPT_RELAY_CMD,
 	OPT_RELAY_NAME,
+	OPT_REUSE,
 };
 
 static const struct option long_options[] = {
@@ -112,6 +113,7 @@ static const struct option long_options[] = {
 	{"force", no_argument, NULL, OPT_FORCE},
 	{"relay-cmd", required_argument, NULL, OPT_RELAY_CMD},
 	{"relay-name", required_argument, NULL, OPT_RELAY_NAME},
+	{"reuse", required_argument, NULL, OPT_REUSE},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
 	{NULL, 0, NULL, 0},
@@ -161,7 +163,13 @@ static const char usage_text[] =
 	"                         with a pooled pipe, read/write with 16K, 64K and 1M\n"
 	"                         buffers, and from a file read/write, sendfile and\n"
 	"                         splice; MiB/s, syscalls and CPU per MiB, pipes\n"
-	"                         created, ratios to read/write; runs alone)\n"
+	"                         created, ratios to read/write; runs alone),\n"
+	"                         vmsplice (the sender vmsplices its own memory into\n"
+	"                         a pipe, splices it into the socket and rewrites\n"
+	"                         that memory per --reuse; the reader reads each\n"
+	"                         chunk only after its memory was rewritten; only\n"
+	"                         -t, -p, -n and -c apply) [128K payload, 16K chunk\n"
+	"                         when not given]\n"
 	"  -P, --profile LIST     profile names (see --list-profiles) or all; a\n"
 	"                         profile fixes pipe size, chunk, flags, O_NONBLOCK\n"
 	"                         and loop, so those options cannot be combined\n"
@@ -189,6 +197,13 @@ static const char usage_text[] =
 	"                         reconnecting after its connection closed [N]\n"
 	"      --pipe-pressure PAGES  load cells: pipe pages the cell's user holds\n"
 	"                         (in resized pipes) before the relay starts [0]\n"
+	"      --reuse LIST       vmsplice cells: when the sender rewrites memory it\n"
+	"                         spliced: at-once (as soon as splice returned),\n"
+	"                         siocoutq (once SIOCOUTQ reads 0: every byte\n"
+	"                         acknowledged over TCP, read over unix), gift (at\n"
+	"                         once, vmsplice with\n"
+	"                         SPLICE_F_GIFT), double (two halves: one is\n"
+	"                         rewritten once the other was spliced) [all four]\n"
 	"      --as-user NAME|UID run every cell as this user (needs root unless it\n"
 	"                         is you) [the invoking user]\n"
 	"      --relay-cmd CMD    run CMD as every cell's relay instead of the\n"
@@ -489,6 +504,10 @@ static int apply_option(struct options *options, int id, const char *name, const
 	case OPT_SENDER: {
 		struct named_table table = {sender_names, SENDER_COUNT, &spec->senders};
 		return set_list(name, value, add_named, &table, &spec->senders.given);
+	}
+	case OPT_REUSE: {
+		struct named_table table = {reuse_names, REUSE_COUNT, &spec->reuses};
+		return set_list(name, value, add_named, &table, &spec->reuses.given);
 	}
 	case OPT_PROFILE:
 		return set_list(name, value, add_profile, spec, &spec->profiles_given);
@@ -895,10 +914,12 @@ static int check_conflicts(struct options *options)
 	if (spec->profiles_given && !spec->preset_given && grid_given)
 		return usage_error("--profile cannot be combined with --pipe-size, --chunk, "
 				   "--flags, --*-nonblock or --loop: a profile fixes them");
-	bool load_asked = false, throughput_asked = spec->preset == PRESET_THROUGHPUT;
+	bool load_asked = false, vmsplice_asked = false;
+	bool throughput_asked = spec->preset == PRESET_THROUGHPUT;
 	for (size_t i = 0; i < spec->scenarios.count; i++) {
 		load_asked |= spec->scenarios.values[i] == SCENARIO_LOAD;
 		throughput_asked |= spec->scenarios.values[i] == SCENARIO_THROUGHPUT;
+		vmsplice_asked |= spec->scenarios.values[i] == SCENARIO_VMSPLICE;
 	}
 	if (throughput_asked && (spec->flag_sets.given || spec->pipe_nonblock.given ||
 				 spec->src_nonblock.given || spec->dst_nonblock.given ||
@@ -906,6 +927,8 @@ static int check_conflicts(struct options *options)
 		return usage_error("throughput cells cannot be combined with --flags, --*-nonblock, "
 				   "--loop, --sender or --profile: their relays splice with "
 				   "MOVE|NONBLOCK between blocking sockets");
+	if (spec->reuses.given && !vmsplice_asked)
+		return usage_error("--reuse shapes vmsplice cells: add -s vmsplice");
 	if ((spec->connections || spec->conn_count || spec->pipe_pressure) && !load_asked &&
 	    !spec->relay_cmd)
 		return usage_error("--connections, --conn-count and --pipe-pressure shape load "

@@ -52,6 +52,7 @@ struct matrix_spec {
 	struct choice_list dst_nonblock;
 	struct choice_list loops;
 	struct choice_list senders;
+	struct choice_list reuses; /* vmsplice cells; none given: every variant */
 	const struct profile *profiles[MAX_LIST];
 	size_t profile_count;
 	bool profiles_given;

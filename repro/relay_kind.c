@@ -8,5 +8,7 @@ const struct relay_kind *relay_kind_of(const struct cell_params *params)
 		return &relay_load;
 	if (params->scenario == SCENARIO_THROUGHPUT)
 		return &relay_throughput;
+	if (params->scenario == SCENARIO_VMSPLICE)
+		return &relay_vmsplice;
 	return &relay_builtin;
 }

@@ -28,6 +28,8 @@ extern const struct relay_kind relay_builtin;
 extern const struct relay_kind relay_load;
 /* Each copying method in turn, measured (throughput.c). */
 extern const struct relay_kind relay_throughput;
+/* A sender that vmsplices its own memory and reuses it (vmsplice.c). */
+extern const struct relay_kind relay_vmsplice;
 /* The user's program, --relay-cmd (relay_cmd_cell.c). */
 extern const struct relay_kind relay_external;
 

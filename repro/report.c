@@ -14,6 +14,7 @@
 #include "params.h"
 #include "throughput.h"
 #include "version.h"
+#include "vmsplice.h"
 
 static json_t *summary_json(const json_t *cells)
 {
@@ -254,9 +255,7 @@ static const char *cell_str(const json_t *cell, const char *key)
 	return value ? value : "";
 }
 
-/* The outcome word as the table shows it: '*' when repeats disagreed, '!'
- * when F_SETPIPE_SZ was refused. */
-static void print_outcome(FILE *out, const json_t *cell, int width, bool color)
+void report_print_outcome(FILE *out, const json_t *cell, int width, bool color)
 {
 	const char *outcome = cell_str(cell, "outcome");
 	json_t *runs = json_object_get(cell, "runs");
@@ -354,7 +353,7 @@ static void print_group(FILE *out, const json_t *cells, const char *group, bool 
 		for (size_t j = 0; j < npayloads; j++) {
 			const json_t *cell = find_cell(cells, group, pipes[i], payloads[j]);
 			if (cell)
-				print_outcome(out, cell, 9, color);
+				report_print_outcome(out, cell, 9, color);
 			else
 				fprintf(out, "%-9s", "-");
 		}
@@ -414,7 +413,7 @@ static void print_profiles(FILE *out, const json_t *cells, bool color)
 		char payload[24];
 		format_size((uint64_t)cell_int(cell, "payload"), payload, sizeof payload);
 		fprintf(out, "%-17s %-6s %-8s ", profile, cell_str(cell, "scenario"), payload);
-		print_outcome(out, cell, 10, color);
+		report_print_outcome(out, cell, 10, color);
 		json_t *detected = json_object_get(cell, "detected_after_ms");
 		fprintf(out, "%12lld %9.1f ", (long long)cell_int(cell, "bytes_moved"),
 			json_number_value(json_object_get(cell, "elapsed_ms")));
@@ -436,7 +435,8 @@ void report_print_table(FILE *out, const json_t *doc, bool color)
 	json_t *printed = json_object();
 	json_array_foreach(cells, index, cell)
 	{
-		if (!json_is_null(json_object_get(cell, "profile")) || throughput_cell(cell))
+		if (!json_is_null(json_object_get(cell, "profile")) || throughput_cell(cell) ||
+		    json_object_get(cell, "vmsplice"))
 			continue;
 		group_key(cell_str(cell, "id"), group, sizeof group);
 		if (json_object_get(printed, group))
@@ -446,6 +446,7 @@ void report_print_table(FILE *out, const json_t *doc, bool color)
 	}
 	json_decref(printed);
 	throughput_print_table(out, cells);
+	vmsplice_print_table(out, cells, color);
 	print_profiles(out, cells, color);
 
 	const json_t *summary = json_object_get(doc, "summary");

@@ -37,5 +37,8 @@ int report_write_json(const char *dir, const char *name, const json_t *doc);
 /* The table: one block per scenario and flag set (pipe size x payload),
  * then the profile cells. */
 void report_print_table(FILE *out, const json_t *doc, bool color);
+/* The outcome word as the table shows it, padded to width: '*' when
+ * repeats disagreed, '!' when F_SETPIPE_SZ was refused. */
+void report_print_outcome(FILE *out, const json_t *cell, int width, bool color);
 
 #endif

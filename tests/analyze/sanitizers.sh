@@ -1,6 +1,6 @@
 #!/bin/sh
 # analyze built with AddressSanitizer and UndefinedBehaviorSanitizer, run on
-# good inputs (every output) and bad ones: no memory error, no leak, no
+# good inputs (every output; load and vmsplice cells too) and bad ones: no memory error, no leak, no
 # undefined behaviour, and the same bytes as the normal build.
 . "$(dirname "$0")/lib.sh"
 cd "$top" || fail "no $top"
@@ -37,6 +37,13 @@ jq '.cells[0].load.user.name = 7 | .cells[0].load.pipes.sizes = [1, {"size": -1,
   | .cells[0].load.per_connection = null' "$fixtures/load-el7-3.10.json" >"$work/load-bad.json"
 run load_bad 0 --all --markdown "$work/lb.md" --html "$work/lb.html" --csv "$work/lb.csv" \
   "$work/load-bad.json" "$fixtures/load-host-6.18.json"
+run vmsplice 0 --all --markdown "$work/v.md" --html "$work/v.html" --csv "$work/v.csv" \
+  "$fixtures/vmsplice-el7-3.10.json" "$fixtures/vmsplice-host-6.18.json"
+jq '.cells[0].vmsplice.at_first_refill = 7 | .cells[1].vmsplice = null
+  | .cells[2].vmsplice.early_reads = "x" | .cells[3].evidence.offset = "zero"' \
+  "$fixtures/vmsplice-el7-3.10.json" >"$work/vmsplice-bad.json"
+run vmsplice_bad 0 --all --markdown "$work/vb.md" --html "$work/vb.html" \
+  "$work/vmsplice-bad.json" "$fixtures/vmsplice-host-6.18.json"
 head -c 4000 "$fixtures/debian12-6.1.json" >"$work/truncated.json"
 run truncated 64 "$fixtures/debian12-6.1.json" "$work/truncated.json"
 jq '.cells[3].id = .cells[0].id' "$fixtures/debian12-6.1.json" >"$work/dup.json"

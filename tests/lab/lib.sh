@@ -75,3 +75,18 @@ need_shelf() {
     [ -r "$shelf/$f" ] || skip "no kernel shelf with $f beside this checkout (only the project's own machines have one)"
   done
 }
+
+# lab_old_kernels RES LAB-OPTION...: the lab (TCG, no probes, no tables)
+# over the shelf's three old kernels into RES, one boot each; fails with
+# the lab's last lines, or when a qemu or a partial folder is left.
+lab_old_kernels() {
+  local res=$1 start rc
+  shift
+  start=$(date +%s)
+  lab --accel tcg --probes off --no-tables -o "$res" "$@" "$shelf/bzImage-3.10.0-1160.el7.x86_64"     "$shelf/bzImage-4.9.229" "$shelf/bzImage-5.10.89" >"$work/stdout" 2>"$work/stderr"
+  rc=$?
+  [ $rc -eq 0 ] || fail "lab exited $rc: $(tail -n 20 "$work/stderr")"
+  echo "ok - three kernels, one boot each, in $(($(date +%s) - start)) s"
+  no_stray_qemu "after the run"
+  no_leftovers "$res" "after the run"
+}

@@ -24,13 +24,7 @@ need_shelf "bzImage-$el7" bzImage-4.9.229 bzImage-5.10.89
 res="$work/results"
 
 start=$(date +%s)
-lab --accel tcg --probes off --no-tables -o "$res" --matrix "--preset quick" \
-  "$shelf/bzImage-$el7" "$shelf/bzImage-4.9.229" "$shelf/bzImage-5.10.89" >"$work/stdout" 2>"$work/stderr"
-rc=$?
-[ $rc -eq 0 ] || fail "lab exited $rc: $(tail -n 20 "$work/stderr")"
-echo "ok - three kernels, one boot each, in $(($(date +%s) - start)) s"
-no_stray_qemu "after the run"
-no_leftovers "$res" "after the run"
+lab_old_kernels "$res" --matrix "--preset quick"
 
 # cell KERNEL ID-PREFIX FIELD: FIELD of the one cell whose id starts so.
 cell() {

@@ -25,7 +25,8 @@ tool() {
 # runs: each run of the static tools this check covers, outputs in $out.
 # Together they reach every code path that makes a system call: every
 # scenario, transport, loop, sender and flag set, repeats, the probe hook,
-# JSON output, a config file, a usage error, the profile list, and an
+# JSON output, a config file, a usage error, the profile list, the
+# vmsplice cells (vmsplice, SIOCOUTQ polls), and an
 # unprivileged run, and the probe tool (through --probe and on its own).
 runs() {
   local s="$static/splicelab"
@@ -44,6 +45,7 @@ runs() {
   [ $? -eq 64 ] || fail "a usage error did not exit 64"
   printf 'scenario = drain\npayload = 16K\n' >"$out/conf"
   tool config "$s" -q --config "$out/conf" -o "$out/conf.d" || fail "--config run exited $?"
+  tool vmsplice "$s" -q -o "$out/vmsplice" -s vmsplice -t tcp4,unix || fail "vmsplice run exited $?"
   if [ "$(id -u)" -eq 0 ]; then
     mkdir -p "$out/user" && chmod 777 "$out" "$out/user"
     tool user --nobody "$s" --preset quick -q -o "$out/user/m" || fail "unprivileged run exited $?"
@@ -139,7 +141,7 @@ for pair in $fallbacks; do
   [ "$made" -ge "$tried" ] || fail "$c failed $tried times but $other was made only $made times"
   echo "ok - $c refused $tried times; glibc made $other instead ($made calls)"
 done
-for run in grid quick user/m; do
+for run in grid quick vmsplice user/m; do
   [ -f "$work/baseline/$run/matrix.json" ] || continue
   a=$(jq -c '[.cells[] | [.id, .outcome]]' "$work/baseline/$run/matrix.json")
   b=$(jq -c '[.cells[] | [.id, .outcome]]' "$out/$run/matrix.json")

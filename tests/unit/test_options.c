@@ -303,6 +303,46 @@ static void test_load_options(void **state)
 	assert_int_equal(parse(&o, ARGS("-s", "crowd", NULL)), EXIT_USAGE);
 }
 
+/* vmsplice cells: one per reuse variant, their own payload and chunk unless
+ * given, the vmsplice call's flags, and none repeated by the dimensions
+ * that do not apply to them. */
+static void test_vmsplice_options(void **state)
+{
+	(void)state;
+	struct options o;
+	assert_int_equal(parse(&o, ARGS("-s", "vmsplice", "-f", "none,NONBLOCK", "-l", "busy,poll",
+					NULL)),
+			 0);
+	size_t count = 0;
+	struct cell_params *cells = grid_expand(&o.spec, &count);
+	assert_int_equal(count, REUSE_COUNT);
+	const char *const ids[REUSE_COUNT] = {
+		"vmsplice,tcp4,pipe=64K,payload=128K,chunk=16K,reuse=at-once",
+		"vmsplice,tcp4,pipe=64K,payload=128K,chunk=16K,reuse=siocoutq",
+		"vmsplice,tcp4,pipe=64K,payload=128K,chunk=16K,reuse=gift",
+		"vmsplice,tcp4,pipe=64K,payload=128K,chunk=16K,reuse=double",
+	};
+	char id[512];
+	for (size_t i = 0; i < count; i++) {
+		cell_id(&cells[i], id, sizeof id);
+		assert_string_equal(id, ids[i]);
+		assert_int_equal(cells[i].splice_flags, i == REUSE_GIFT ? SPLICE_F_GIFT : 0);
+	}
+	free(cells);
+	assert_int_equal(parse(&o, ARGS("-s", "proxy,vmsplice", "-n", "1M", "-c", "64K", "--reuse",
+					"double,gift", "-t", "tcp4,unix", NULL)),
+			 0);
+	cells = grid_expand(&o.spec, &count);
+	assert_int_equal(count, 2 + 2 * 2);
+	/* Scenario, then transport: proxy tcp4 and unix, then vmsplice's. */
+	assert_int_equal(cells[2].scenario, SCENARIO_VMSPLICE);
+	cell_id(&cells[2], id, sizeof id);
+	assert_string_equal(id, "vmsplice,tcp4,pipe=64K,payload=1M,chunk=64K,reuse=gift");
+	free(cells);
+	assert_int_equal(parse(&o, ARGS("--reuse", "gift", NULL)), EXIT_USAGE);
+	assert_int_equal(parse(&o, ARGS("-s", "vmsplice", "--reuse", "later", NULL)), EXIT_USAGE);
+}
+
 /* -j above 8 per CPU is capped (tests/host/load.sh shows 8 per CPU keeps
  * the verdicts); up to that it is what was asked. */
 /* --preset throughput: 2 pipe sizes x 2 transfer sizes, 16M each, with the
@@ -384,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_jobs_cap),
 		cmocka_unit_test(test_load_options),
 		cmocka_unit_test(test_throughput_options),
+		cmocka_unit_test(test_vmsplice_options),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }
