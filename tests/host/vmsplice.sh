@@ -26,7 +26,8 @@ for id in $(q "$work/r" '.cells[].id'); do
     expect "$(q "$work/r" "$c | .evidence.offset")" 0 "$id: first bad offset"
     expect "$(q "$work/r" "$c | .vmsplice.replaced_by_offset % .vmsplice.ring_bytes")" 0 \
       "$id: the bad bytes are later data of the same memory (offset modulo the ring)"
-    expect_gt "$queued" 0 "$id: bytes in the reader's queue at the rewrite"
+    # Rewritten at once, the chunk may still be on its way (queue 0).
+    case $id in *siocoutq*) expect_gt "$queued" 0 "$id: bytes in the reader's queue at the rewrite" ;; esac
   else
     expect "$outcome" ok "$id: outcome"
     expect "$queued" 0 "$id: bytes in the reader's queue at the rewrite"

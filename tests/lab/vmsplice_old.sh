@@ -46,8 +46,12 @@ for k in "${kernels[@]}"; do
   for reuse in at-once siocoutq gift double; do
     expect "$(cell "$k" tcp4 "$reuse" .outcome)" corrupt "$k: tcp4 $reuse"
     expect "$(cell "$k" tcp4 "$reuse" .evidence.offset)" 0 "$k: tcp4 $reuse: first bad offset"
-    expect_gt "$(cell "$k" tcp4 "$reuse" .vmsplice.at_first_refill.reader_queued)" 0 \
-      "$k: tcp4 $reuse: bytes in the reader's queue at the rewrite"
+    # Rewritten at once, the chunk may still be on its way through
+    # loopback (seen on 5.10 under load: queue 0, still corrupt); after
+    # the SIOCOUTQ wait it has arrived, and shares the sender's pages.
+    [ "$reuse" = siocoutq ] &&
+      expect_gt "$(cell "$k" tcp4 "$reuse" .vmsplice.at_first_refill.reader_queued)" 0 \
+        "$k: tcp4 $reuse: bytes in the reader's queue at the rewrite"
   done
   expect "$(cell "$k" tcp4 siocoutq .vmsplice.at_first_refill.sender_unacked)" 0 \
     "$k: tcp4 siocoutq: SIOCOUTQ at the rewrite"
