@@ -123,15 +123,8 @@ static void *monitor_thread(void *arg)
 	struct cell_shared *shared = ctx->shared;
 	atomic_store(&shared->tids[ROLE_MONITOR], current_tid());
 	while (cell_wait_request(ctx->request_fd)) {
-		/* SIOCINQ is meaningless on a unix socket before 4.x; -1 says so. */
-		shared->src_rcv_queue = cell_queue_bytes(ctx->relay.src, SIOCINQ);
-		shared->pipe_bytes = cell_queue_bytes(ctx->relay.pipe_read, FIONREAD);
-		shared->dst_snd_queue = ctx->params->scenario == SCENARIO_PROXY
-						? cell_queue_bytes(ctx->relay.dst, SIOCOUTQ)
-						: -1;
-		shared->dst_unwritable = ctx->params->scenario == SCENARIO_PROXY
-						 ? cell_unwritable(ctx->relay.dst)
-						 : -1;
+		cell_sample_queues(shared, ctx->relay.src, ctx->relay.pipe_read,
+				   ctx->params->scenario == SCENARIO_PROXY ? ctx->relay.dst : -1);
 		atomic_fetch_add(&shared->monitor_seq, 1);
 	}
 	return NULL;

@@ -447,10 +447,7 @@ static void *monitor_thread(void *arg)
 			for (int d = 0; d < LOAD_DIRS; d++) {
 				struct cell_shared *dir = &load->slot[i].dir[d];
 				const struct relay_fds *fds = &conn->fds[d];
-				dir->src_rcv_queue = cell_queue_bytes(fds->src, SIOCINQ);
-				dir->pipe_bytes = cell_queue_bytes(fds->pipe_read, FIONREAD);
-				dir->dst_snd_queue = cell_queue_bytes(fds->dst, SIOCOUTQ);
-				dir->dst_unwritable = cell_unwritable(fds->dst);
+				cell_sample_queues(dir, fds->src, fds->pipe_read, fds->dst);
 			}
 		}
 		pthread_mutex_unlock(&ctx->lock);

@@ -3,12 +3,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "cell_shared.h"
 
 int64_t cell_queue_bytes(int fd, unsigned long request)
 {
@@ -99,4 +102,13 @@ ssize_t cell_sink_read(int fd, uint8_t *buf, size_t len, int64_t flip, uint64_t 
 	if (n > 0 && flip >= 0 && (uint64_t)flip >= at && (uint64_t)flip < at + (uint64_t)n)
 		buf[flip - (int64_t)at] ^= 0xff;
 	return n;
+}
+
+void cell_sample_queues(struct cell_shared *shared, int src, int pipe_read, int dst)
+{
+	/* SIOCINQ is meaningless on a unix socket before 4.x; -1 says so. */
+	shared->src_rcv_queue = cell_queue_bytes(src, SIOCINQ);
+	shared->pipe_bytes = cell_queue_bytes(pipe_read, FIONREAD);
+	shared->dst_snd_queue = cell_queue_bytes(dst, SIOCOUTQ);
+	shared->dst_unwritable = cell_unwritable(dst);
 }

@@ -9,7 +9,6 @@
 #include "throughput.h"
 
 #include <errno.h>
-#include <linux/sockios.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,9 +120,7 @@ static void *monitor_thread(void *arg)
 	struct cell_shared *shared = ctx->shared;
 	atomic_store(&shared->tids[ROLE_MONITOR], current_tid());
 	while (cell_wait_request(ctx->request_fd)) {
-		shared->src_rcv_queue = cell_queue_bytes(ctx->src, SIOCINQ);
-		shared->pipe_bytes = cell_queue_bytes(atomic_load(&ctx->pipe_read), FIONREAD);
-		shared->dst_snd_queue = cell_queue_bytes(ctx->dst, SIOCOUTQ);
+		cell_sample_queues(shared, ctx->src, atomic_load(&ctx->pipe_read), ctx->dst);
 		atomic_fetch_add(&shared->monitor_seq, 1);
 	}
 	return NULL;
