@@ -55,18 +55,27 @@ struct kernel_view {
 	bool ringbuf, old_layout; /* the tests the kernel side makes through CO-RE */
 };
 
+/* For each byte, the traced functions (a bit each) whose name starts with
+ * it: most names are passed over by their first byte, in lists of tens of
+ * thousands, and the others are compared with one or two names only. */
+static void fn_first_chars(unsigned int first_char[256])
+{
+	memset(first_char, 0, 256 * sizeof *first_char);
+	for (int fn = 0; fn < FN_COUNT; fn++)
+		first_char[(unsigned char)probe_fn_names[fn][0]] |= 1u << fn;
+}
+
 /* Lines are "ADDRESS TYPE NAME[\t[MODULE]]"; tens of thousands of them, so
  * no sscanf: in a TCG guest it cost more than the kernel took to list them. */
 static void read_kallsyms(struct kernel_view *view)
 {
 	FILE *file = fopen("/proc/kallsyms", "r");
 	char line[512];
-	bool first_char[256] = {false};
+	unsigned int first_char[256];
 	if (!file)
 		return;
 	view->kallsyms_read = true;
-	for (int fn = 0; fn < FN_COUNT; fn++)
-		first_char[(unsigned char)probe_fn_names[fn][0]] = true;
+	fn_first_chars(first_char);
 	while (fgets(line, sizeof line, file)) {
 		char *name = strchr(line, ' ');
 		if (!name || !name[1] || name[2] != ' ')
@@ -114,6 +123,8 @@ static bool members_have(const struct btf *btf, const struct btf_type *type, con
 static void read_btf_view(const struct btf *btf, struct kernel_view *view)
 {
 	int pipe_id = 0;
+	unsigned int first_char[256];
+	fn_first_chars(first_char);
 	for (__u32 id = 1, count = btf__type_cnt(btf); id < count; id++) {
 		const struct btf_type *type = btf__type_by_id(btf, id);
 		if (!type->name_off || !(btf_is_func(type) || btf_is_struct(type)))
@@ -122,9 +133,11 @@ static void read_btf_view(const struct btf *btf, struct kernel_view *view)
 		if (!name)
 			continue;
 		if (btf_is_func(type)) {
-			for (int fn = 0; fn < FN_COUNT; fn++)
+			for (unsigned int fns = first_char[(unsigned char)*name]; fns; fns &= fns - 1) {
+				int fn = __builtin_ctz(fns);
 				if (strcmp(name, probe_fn_names[fn]) == 0)
 					view->in_btf[fn] = true;
+			}
 		} else if (strcmp(name, "bpf_ringbuf") == 0) {
 			view->ringbuf = true;
 		} else if (!pipe_id && strcmp(name, "pipe_inode_info") == 0) {
