@@ -29,6 +29,10 @@ struct stuck_snapshot {
 	int activity;	       /* enum relay_activity, the relay's own account */
 };
 
+/* Whether the window's EAGAIN count alone shows a retry loop (a spin
+ * verdict that does not rest on the CPU the window gave the relay). */
+bool spin_by_eagain(const struct stuck_snapshot *snapshot);
+
 enum verdict classify_stuck(const struct stuck_snapshot *snapshot, char *note, size_t note_len);
 
 #endif
