@@ -416,15 +416,14 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 		out->report = json_pack("{s:s, s:s}", "mode", "none", "reason", reason);
 		return -1;
 	}
-	/* libbpf would parse and search the whole file again for each load:
-	 * give it only what the relocations look at. */
+	/* libbpf would search the whole BTF for the candidates of each type it
+	 * relocates: give it only what the relocations look at (for fentry it
+	 * still parses the kernel's own, to find the trampolines' targets). */
 	struct min_btf min = {.fd = -1};
-	if (opts->btf_path) {
-		size_t object_size;
-		const void *object = probe_object_bytes(&object_size);
-		if (min_btf_make(view.btf, object, object_size, &min))
-			min.fd = -1;
-	}
+	size_t object_size;
+	const void *object = probe_object_bytes(&object_size);
+	if (min_btf_make(view.btf, object, object_size, &min))
+		min.fd = -1;
 	/* The kernel side chooses by the same tests (bpf_core_type_exists,
 	 * bpf_core_field_exists). */
 	read_btf_view(view.btf, &view);
@@ -446,7 +445,12 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 		snprintf(fentry_why, sizeof fentry_why,
 			 "not tried (--btf: trampolines need the kernel's own BTF)");
 	else {
-		rc = try_mode(true, opts, NULL, &view, &times, &attempt);
+		rc = try_mode(true, opts, min.fd >= 0 ? min.path : NULL, &view, &times, &attempt);
+		if (rc != 0 && min.fd >= 0) {
+			/* Never a worse result for the cut: the kernel's whole BTF. */
+			attempt_free(&attempt);
+			rc = try_mode(true, opts, NULL, &view, &times, &attempt);
+		}
 		fentry = rc == 0;
 		if (fentry)
 			snprintf(reason, sizeof reason,
