@@ -53,6 +53,7 @@ struct kernel_view {
 	char clone[FN_COUNT][256]; /* "name.isra.0" when only a clone is listed */
 	bool kallsyms_read;
 	bool ringbuf, old_layout; /* the tests the kernel side makes through CO-RE */
+	bool bpf_loop;		  /* the helper loads (5.17+): fentry sums slots with it */
 };
 
 /* For each byte, the traced functions (a bit each) whose name starts with
@@ -214,20 +215,35 @@ static const char *absent_why(const struct kernel_view *view, bool fentry, int f
 				   : "/proc/kallsyms unreadable";
 }
 
-/* Each wanted function's exit and entry; -1 when splice_to_pipe's fail. */
-static int attach_wanted(bool fentry, const bool *wanted, struct attempt *attempt)
+/* The name prefix of the programs for one end of the calls. */
+static const char *program_kind(bool fentry, bool looped, bool exit)
 {
-	const char *entry_kind = fentry ? "fentry" : "kprobe";
-	const char *exit_kind = fentry ? "fexit" : "kretprobe";
+	if (!fentry)
+		return exit ? "kretprobe" : "kprobe";
+	if (looped)
+		return exit ? "fexit_loop" : "fentry_loop";
+	return exit ? "fexit" : "fentry";
+}
+
+/* Each wanted function's exit and entry; -1 when splice_to_pipe's fail. */
+static int attach_wanted(bool fentry, bool looped, const bool *wanted, struct attempt *attempt)
+{
+	/* The report names the kind of attach, whichever sum the programs use. */
+	const char *entry_kind = program_kind(fentry, false, false);
+	const char *exit_kind = program_kind(fentry, false, true);
+	const char *entry_program = program_kind(fentry, looped, false);
+	const char *exit_program = program_kind(fentry, looped, true);
 	char buf[384];
 	for (int fn = 0; fn < FN_COUNT; fn++) {
 		if (!wanted[fn])
 			continue;
 		/* The exit first, so no call is seen entering without its return. */
-		struct bpf_link *exit_link = bpf_program__attach(program(attempt->skel, exit_kind, fn));
+		struct bpf_link *exit_link =
+			bpf_program__attach(program(attempt->skel, exit_program, fn));
 		int exit_err = exit_link ? 0 : errno;
 		struct bpf_link *entry_link =
-			exit_link ? bpf_program__attach(program(attempt->skel, entry_kind, fn)) : NULL;
+			exit_link ? bpf_program__attach(program(attempt->skel, entry_program, fn))
+				  : NULL;
 		if (!entry_link) {
 			int e = exit_link ? errno : exit_err;
 			bpf_link__destroy(exit_link);
@@ -257,8 +273,6 @@ static int try_mode(bool fentry, const struct attach_opts *opts, const char *btf
 		    struct attempt *attempt)
 {
 	unsigned long long start_ns = probe_monotonic_ns();
-	const char *entry_kind = fentry ? "fentry" : "kprobe";
-	const char *exit_kind = fentry ? "fexit" : "kretprobe";
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = btf_path);
 	bool wanted[FN_COUNT];
 	char buf[384];
@@ -270,14 +284,18 @@ static int try_mode(bool fentry, const struct attach_opts *opts, const char *btf
 		snprintf(attempt->why, sizeof attempt->why, "open: %s", strerror(errno));
 		return -1;
 	}
-	static const char *const kinds[] = {"fentry", "fexit", "kprobe", "kretprobe"};
+	static const char *const kinds[] = {"fentry",	 "fexit",	  "fentry_loop",
+					    "fexit_loop", "kprobe", "kretprobe"};
+	const char *entry_program = program_kind(fentry, view->bpf_loop, false);
+	const char *exit_program = program_kind(fentry, view->bpf_loop, true);
 	for (int fn = 0; fn < FN_COUNT; fn++) {
 		const char *why = absent_why(view, fentry, fn, buf, sizeof buf);
 		wanted[fn] = why == NULL;
 		if (why)
 			not_attached(attempt, fn, why);
-		for (int k = 0; k < 4; k++) {
-			bool ours = strcmp(kinds[k], entry_kind) == 0 || strcmp(kinds[k], exit_kind) == 0;
+		for (int k = 0; k < 6; k++) {
+			bool ours = strcmp(kinds[k], entry_program) == 0 ||
+				    strcmp(kinds[k], exit_program) == 0;
 			bpf_program__set_autoload(program(attempt->skel, kinds[k], fn),
 						  ours && wanted[fn]);
 		}
@@ -305,7 +323,7 @@ static int try_mode(bool fentry, const struct attach_opts *opts, const char *btf
 		return -1;
 	}
 	unsigned long long attach_ns = probe_monotonic_ns();
-	int rc = attach_wanted(fentry, wanted, attempt);
+	int rc = attach_wanted(fentry, view->bpf_loop, wanted, attempt);
 	times->attach_ns += probe_monotonic_ns() - attach_ns;
 	return rc;
 }
@@ -333,7 +351,7 @@ static bool kprobes_through_tracefs(void)
 
 /* What this run did, from which not_verified is derived. */
 struct run_facts {
-	bool old_layout, ringbuf, fentry, tracefs_kprobes;
+	bool old_layout, ringbuf, fentry, tracefs_kprobes, bpf_loop;
 	const char *no_fentry_why; /* kprobe mode: why not fentry */
 	struct verifier_features verifier;
 };
@@ -382,6 +400,13 @@ static json_t *not_verified(const struct run_facts *facts)
 								  "(kernels without the perf kprobe PMU): "
 								  "the PMU was used"));
 	}
+	json_array_append_new(list, json_string(facts->bpf_loop
+							? "the unrolled sum of the pipe's slots (kprobe "
+							  "mode, and fentry without bpf_loop): this run "
+							  "summed them with bpf_loop"
+							: "the sum of the pipe's slots with bpf_loop (fentry "
+							  "where the kernel has bpf_loop): this run "
+							  "unrolled it"));
 	add_verifier_item(list, facts->verifier.bounded_loops, "bounded loops (before 5.3)");
 	add_verifier_item(list, facts->verifier.global_data, "global data (before 5.2)");
 	return list;
@@ -445,7 +470,15 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 		snprintf(fentry_why, sizeof fentry_why,
 			 "not tried (--btf: trampolines need the kernel's own BTF)");
 	else {
+		view.bpf_loop = libbpf_probe_bpf_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_loop, NULL) == 1;
 		rc = try_mode(true, opts, min.fd >= 0 ? min.path : NULL, &view, &times, &attempt);
+		if (rc != 0 && view.bpf_loop) {
+			/* Never a worse result for bpf_loop: the unrolled sum. */
+			attempt_free(&attempt);
+			view.bpf_loop = false;
+			rc = try_mode(true, opts, min.fd >= 0 ? min.path : NULL, &view, &times,
+				      &attempt);
+		}
 		if (rc != 0 && min.fd >= 0) {
 			/* Never a worse result for the cut: the kernel's whole BTF. */
 			attempt_free(&attempt);
@@ -496,6 +529,7 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 		.old_layout = view.old_layout,
 		.ringbuf = view.ringbuf,
 		.fentry = fentry,
+		.bpf_loop = fentry && view.bpf_loop,
 		.tracefs_kprobes = !fentry && kprobes_through_tracefs(),
 		.no_fentry_why = fentry_why,
 	};
@@ -511,6 +545,8 @@ int attach_probes(const struct attach_opts *opts, struct attached *out)
 		"verifier", "bounded_loops", answer_json(facts.verifier.bounded_loops),
 		"global_data", answer_json(facts.verifier.global_data), "not_verified",
 		not_verified(&facts));
+	json_object_set_new(out->report, "slot_sum",
+			    json_string(facts.bpf_loop ? "bpf_loop" : "unrolled"));
 	json_object_set_new(out->report, "startup_ms",
 			    json_pack("{s:f, s:f, s:f}", "btf", (double)times.btf_ns / 1e6, "load",
 				      (double)times.load_ns / 1e6, "attach",
