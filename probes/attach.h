@@ -40,6 +40,9 @@ int attach_probes(const struct attach_opts *opts, struct attached *out);
 
 void detach_probes(struct attached *probes);
 
+/* CLOCK_MONOTONIC in ns: the start-up's timing. */
+unsigned long long probe_monotonic_ns(void);
+
 int parse_attach_mode(const char *text, enum attach_mode *mode);
 
 #endif

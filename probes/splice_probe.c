@@ -246,13 +246,6 @@ static int libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list
 	return 0;
 }
 
-static unsigned long long monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
-}
-
 static void write_line(int fd, json_t *doc)
 {
 	if (fd < 0)
@@ -349,10 +342,17 @@ static void print_list(const json_t *report)
 {
 	size_t i;
 	json_t *item;
-	printf("mode: %s\nreason: %s\nattach took: %.0f ms\n",
+	printf("mode: %s\nreason: %s\nattach took: %.0f ms",
 	       json_string_value(json_object_get(report, "mode")),
 	       json_string_value(json_object_get(report, "reason")),
 	       json_number_value(json_object_get(report, "attach_ms")));
+	const json_t *startup = json_object_get(report, "startup_ms");
+	if (startup)
+		printf(" (BTF %.0f, load %.0f, attach %.0f)",
+		       json_number_value(json_object_get(startup, "btf")),
+		       json_number_value(json_object_get(startup, "load")),
+		       json_number_value(json_object_get(startup, "attach")));
+	putchar('\n');
 	const char *facts[][2] = {{"pipe layout", "pipe_layout"},
 				  {"buffer", "buffer"},
 				  {"kprobes via", "kprobes_via"}};
@@ -444,9 +444,9 @@ static int trace(const struct options *opts, struct attached *probes)
 	}
 	write_line(opts->ready_fd, probes->report);
 	unsigned long long deadline =
-		opts->duration_s > 0 ? monotonic_ns() + (unsigned long long)(opts->duration_s * 1e9)
+		opts->duration_s > 0 ? probe_monotonic_ns() + (unsigned long long)(opts->duration_s * 1e9)
 				     : 0;
-	while (!stop_requested && (!deadline || monotonic_ns() < deadline) && !target_gone(opts)) {
+	while (!stop_requested && (!deadline || probe_monotonic_ns() < deadline) && !target_gone(opts)) {
 		int err = ring ? ring_buffer__poll(ring, 100)
 			  : perf ? perf_buffer__poll(perf, 100)
 				 : (poll(NULL, 0, 100) < 0 ? -errno : 0);
@@ -545,12 +545,12 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	unsigned long long start_ns = monotonic_ns();
+	unsigned long long start_ns = probe_monotonic_ns();
 	struct attached probes;
 	opts.attach.config.self_tgid = (unsigned int)getpid();
 	rc = attach_probes(&opts.attach, &probes);
 	json_object_set_new(probes.report, "attach_ms",
-			    json_real((double)(monotonic_ns() - start_ns) / 1e6));
+			    json_real((double)(probe_monotonic_ns() - start_ns) / 1e6));
 	if (opts.list)
 		print_list(probes.report);
 	if (rc) {

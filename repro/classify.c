@@ -23,9 +23,14 @@ static bool burned_cpu(const struct stuck_snapshot *s)
 	return s->relay_cpu_known && !asleep && s->relay_cpu_ns >= threshold;
 }
 
+bool spin_by_eagain(const struct stuck_snapshot *s)
+{
+	return s->eagain_in_window >= SPIN_EAGAIN_MIN;
+}
+
 static bool spinning(const struct stuck_snapshot *s)
 {
-	return s->eagain_in_window >= SPIN_EAGAIN_MIN || burned_cpu(s);
+	return spin_by_eagain(s) || burned_cpu(s);
 }
 
 /* Under TCP memory pressure the kernel refuses socket memory (EAGAIN on a

@@ -42,6 +42,10 @@ struct cell_quiet {
 /* The relay's next step needs its destination, which cannot take bytes. */
 bool classify_waits_on_destination(const struct stuck_snapshot *snapshot);
 
+/* Whether the window's EAGAIN count alone shows a retry loop (a spin
+ * verdict that does not rest on the CPU the window gave the relay). */
+bool spin_by_eagain(const struct stuck_snapshot *snapshot);
+
 enum verdict classify_stuck(const struct stuck_snapshot *snapshot, char *note, size_t note_len);
 
 #endif

@@ -26,6 +26,9 @@
 /* A check of a cell later than this after the last one: the runner fell
  * behind, and the excess is not counted against the cell. */
 #define RUNNER_LATE_NS (50ull * 1000 * 1000)
+/* A stuck cell is judged before --window ends once its threads have been
+ * silent this long (a blocked relay is parked within microseconds). */
+#define SILENCE_PROOF_NS (5ull * 1000 * 1000)
 
 /* One run of one cell, while it is alive. */
 struct cell_run {
@@ -43,6 +46,10 @@ struct cell_run {
 	bool relay_cpu_known;
 	uint64_t eagain_mark;
 	uint64_t tcp_pressure_entries; /* the kernel's count when the cell started */
+	/* Inside the window: since when no thread of the cell has used CPU
+	 * (the relay may, if it spins), and each one's CPU time then. */
+	uint64_t silent_since_ns;
+	uint64_t cpu_marks_ns[3];
 	struct load_watch *load_watch; /* load cells only */
 	struct relay_cmd_watch relay_watch; /* --relay-cmd cells */
 	/* Time the runner did not look at this cell (its own loop starved on
@@ -367,6 +374,37 @@ static void free_snapshot(struct stuck_snapshot *snapshot)
 		procview_free(&snapshot->peers[i]);
 }
 
+/* Whether the peers have not run for SILENCE_PROOF_NS, and whether the
+ * relay has in that time (*relay_ran): with neither, nothing in the cell
+ * can move a byte unless woken from outside. Restarts the silence when a
+ * peer has run or the relay cannot be read (silent_since_ns 0 restarts it
+ * too). */
+static bool cell_silent(struct cell_run *run, uint64_t now, bool *relay_ran)
+{
+	static const enum cell_role roles[3] = {ROLE_RELAY, ROLE_CLIENT, ROLE_SINK};
+	uint64_t cpu[3] = {0};
+	bool still = true;
+	*relay_ran = false;
+	for (int i = 0; i < 3; i++) {
+		pid_t tid = atomic_load(&run->shared->tids[roles[i]]);
+		/* A peer that has finished is gone (unreadable), and still. */
+		if (tid && !procview_cpu_ns(run->pid, tid, &cpu[i]) && i == 0)
+			still = false;
+		if (cpu[i] != run->cpu_marks_ns[i]) {
+			if (i == 0)
+				*relay_ran = true;
+			else
+				still = false;
+		}
+	}
+	if (!run->silent_since_ns || !still) {
+		memcpy(run->cpu_marks_ns, cpu, sizeof cpu);
+		run->silent_since_ns = now;
+		return false;
+	}
+	return now - run->silent_since_ns >= SILENCE_PROOF_NS;
+}
+
 static void open_window(struct cell_run *run, uint64_t now)
 {
 	pid_t relay_tid = atomic_load(&run->shared->tids[ROLE_RELAY]);
@@ -374,6 +412,7 @@ static void open_window(struct cell_run *run, uint64_t now)
 	run->quiet_since_ns = now;
 	run->relay_cpu_known = procview_cpu_ns(run->pid, relay_tid, &run->relay_cpu_mark_ns);
 	run->eagain_mark = atomic_load(&run->shared->eagain);
+	run->silent_since_ns = 0;
 	relay_cmd_watch_open(&run->relay_watch, run->shared);
 	load_watch_open(run->load_watch, run->pid, run->shared);
 }
@@ -537,11 +576,12 @@ static bool check_run(struct cell_run *run, const struct cell_params *params,
 		run->quiet = false;
 		return false;
 	}
-	if (!run->quiet) {
+	/* The silence is timed from the window's opening, in the same poll. */
+	if (!run->quiet)
 		open_window(run, now);
-		return false;
-	}
-	if (now - run->quiet_since_ns < (uint64_t)opts->window_ms * 1000000ull)
+	bool relay_ran = false;
+	bool early = now - run->quiet_since_ns < (uint64_t)opts->window_ms * 1000000ull;
+	if (early && (params->relay_cmd || run->load_watch || !cell_silent(run, now, &relay_ran)))
 		return false;
 
 	if (params->relay_cmd)
@@ -560,9 +600,21 @@ static bool check_run(struct cell_run *run, const struct cell_params *params,
 	}
 	char note[512];
 	enum verdict stuck = classify_stuck(&snapshot, note, sizeof note);
+	/* Before the window's end only what the silence proves: a relay
+	 * parked with its peers, or one spinning on EAGAIN beside still ones. */
+	if (early && stuck != VERDICT_UNSURE &&
+	    (relay_ran ? !(stuck == VERDICT_SPIN && spin_by_eagain(&snapshot))
+		       : stuck == VERDICT_SPIN)) {
+		free_snapshot(&snapshot);
+		run->silent_since_ns = 0;
+		return false;
+	}
 	if (stuck == VERDICT_UNSURE) {
 		free_snapshot(&snapshot);
-		open_window(run, now);
+		if (early)
+			run->silent_since_ns = 0;
+		else
+			open_window(run, now);
 		return false;
 	}
 	int outcome = stuck == VERDICT_BLOCKED	 ? OUTCOME_BLOCKED

@@ -7,8 +7,10 @@
 # A private copy, so leftover cells are found by their command line alone.
 bin="$work/splicelab-sig"
 cp "$SPLICELAB" "$bin"
-grid="-s drain -p 4K,16K,64K -n 4K,64K,1M,16M -f none,NONBLOCK --pipe-nonblock off,on -j 1"
-total=$("$bin" $grid --list | wc -l)
+# Four runs of each cell, so that the run outlasts the last signal (1 s):
+# stuck cells are judged within a few ms.
+grid="-s drain -p 4K,16K,64K -n 4K,64K,1M,16M -f none,NONBLOCK --pipe-nonblock off,on -j 1 -r 4"
+total=$(($("$bin" $grid --list | wc -l) * 4))
 
 check_stopped() { # check_stopped WHAT RC SIGNAL_NUMBER SIGNAL_NAME DIR CELLS
   what=$1 rc=$2 num=$3 name=$4 dir=$5 cells=$6
