@@ -103,12 +103,8 @@ static void *sink_thread(void *arg)
 		if (!shared->corrupt_found) {
 			size_t good = pattern_check(buf, received, (size_t)n);
 			shared->bytes_verified = received + good;
-			if (good < (size_t)n) {
-				shared->corrupt_found = 1;
-				shared->corrupt_offset = received + good;
-				shared->corrupt_expected = pattern_byte(received + good);
-				shared->corrupt_got = buf[good];
-			}
+			if (good < (size_t)n)
+				cell_note_bad_byte(shared, received + good, buf[good]);
 		}
 		received += (uint64_t)n;
 		atomic_store(&shared->bytes_received, received);
@@ -273,15 +269,7 @@ static _Noreturn void builtin_run(const struct cell_params *params, struct cell_
 		/* EOF to the sink, then let it read and check everything. */
 		shutdown(ctx.relay.dst, SHUT_WR);
 		pthread_join(sink, NULL);
-		uint64_t received = atomic_load(&shared->bytes_received);
-		if (!shared->corrupt_found && received != params->payload) {
-			/* Loss (the stream ended early) or duplication past the end. */
-			shared->corrupt_found = 1;
-			uint64_t at = received < params->payload ? received : params->payload;
-			shared->corrupt_offset = at;
-			shared->corrupt_expected = received < params->payload ? pattern_byte(at) : -1;
-			shared->corrupt_got = received < params->payload ? -1 : 0;
-		}
+		cell_note_length(shared, atomic_load(&shared->bytes_received), params->payload);
 		cell_finish(shared, shared->corrupt_found ? OUTCOME_CORRUPT : OUTCOME_OK);
 	}
 	/* Drain: everything sits in the pipe; read it back and check it. */

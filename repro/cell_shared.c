@@ -1,5 +1,7 @@
 #include "cell_shared.h"
 
+#include "pattern.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <time.h>
@@ -46,4 +48,25 @@ void cell_deadline(struct timespec *ts, clockid_t clock, uint64_t ns)
 	uint64_t nsec = (uint64_t)ts->tv_nsec + ns;
 	ts->tv_sec += (time_t)(nsec / 1000000000ull);
 	ts->tv_nsec = (long)(nsec % 1000000000ull);
+}
+
+void cell_note_bad_byte(struct cell_shared *shared, uint64_t offset, uint8_t got)
+{
+	if (shared->corrupt_found)
+		return;
+	shared->corrupt_found = 1;
+	shared->corrupt_offset = offset;
+	shared->corrupt_expected = pattern_byte(offset);
+	shared->corrupt_got = got;
+}
+
+void cell_note_length(struct cell_shared *shared, uint64_t received, uint64_t want)
+{
+	if (shared->corrupt_found || received == want)
+		return;
+	bool short_stream = received < want;
+	shared->corrupt_found = 1;
+	shared->corrupt_offset = short_stream ? received : want;
+	shared->corrupt_expected = short_stream ? pattern_byte(received) : -1;
+	shared->corrupt_got = short_stream ? -1 : 0;
 }

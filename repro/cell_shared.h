@@ -121,6 +121,12 @@ void cell_deadline(struct timespec *ts, clockid_t clock, uint64_t ns);
  * corrupt; the runner judges the stuck ones), then _exit. */
 _Noreturn void cell_finish(struct cell_shared *shared, enum outcome outcome);
 _Noreturn void cell_fail(struct cell_shared *shared, const char *call, int error);
+/* A sink's findings; only the first place a stream went wrong is kept. The
+ * byte at stream offset `offset` was `got`, not the pattern's. */
+void cell_note_bad_byte(struct cell_shared *shared, uint64_t offset, uint8_t got);
+/* A stream of `received` bytes where `want` were due: lost (it ended early)
+ * or duplicated past its end. Nothing when they match. */
+void cell_note_length(struct cell_shared *shared, uint64_t received, uint64_t want);
 /* The monitor's loop: waits for the runner's next request for a queue
  * sample; false once the runner closed the pipe. */
 bool cell_wait_request(int request_fd);

@@ -367,14 +367,10 @@ static void sink_event(struct load_ctx *ctx, struct conn *conn, uint8_t *buf)
 		if (n == 0)
 			break;
 		size_t good = pattern_check(buf, conn->received, (size_t)n);
-		if (good < (size_t)n && !shared->corrupt_found) {
-			shared->corrupt_found = 1;
-			shared->corrupt_offset = conn->received + good;
-			shared->corrupt_expected = pattern_byte(conn->received + good);
-			shared->corrupt_got = buf[good];
-		}
-		if (good < (size_t)n)
+		if (good < (size_t)n) {
+			cell_note_bad_byte(shared, conn->received + good, buf[good]);
 			atomic_fetch_add(&ctx->load->corrupt, 1);
+		}
 		conn->received += (uint64_t)n;
 		atomic_store(&ctx->load->slot[conn->slot].received, conn->received);
 		atomic_fetch_add(&shared->bytes_received, (uint64_t)n);
@@ -382,15 +378,7 @@ static void sink_event(struct load_ctx *ctx, struct conn *conn, uint8_t *buf)
 	}
 	if (conn->received != ctx->params->payload) {
 		atomic_fetch_add(&ctx->load->corrupt, 1);
-		if (!shared->corrupt_found) {
-			uint64_t at = conn->received < ctx->params->payload ? conn->received
-									    : ctx->params->payload;
-			shared->corrupt_found = 1;
-			shared->corrupt_offset = at;
-			shared->corrupt_expected =
-				conn->received < ctx->params->payload ? pattern_byte(at) : -1;
-			shared->corrupt_got = conn->received < ctx->params->payload ? -1 : 0;
-		}
+		cell_note_length(shared, conn->received, ctx->params->payload);
 	} else {
 		shared->bytes_verified += conn->received; /* the one sink thread */
 	}

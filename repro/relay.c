@@ -240,21 +240,12 @@ int relay_verify_pipe(const struct cell_params *params, struct cell_shared *shar
 		size_t good = pattern_check(buf, offset, (size_t)n);
 		if (good < (size_t)n) {
 			shared->bytes_verified = offset + good;
-			shared->corrupt_found = 1;
-			shared->corrupt_offset = offset + good;
-			shared->corrupt_expected = pattern_byte(offset + good);
-			shared->corrupt_got = buf[good];
+			cell_note_bad_byte(shared, offset + good, buf[good]);
 			return -1;
 		}
 		offset += (uint64_t)n;
 	}
 	shared->bytes_verified = offset;
-	if (offset != params->payload) {
-		shared->corrupt_found = 1;
-		shared->corrupt_offset = offset;
-		shared->corrupt_expected = offset < params->payload ? pattern_byte(offset) : -1;
-		shared->corrupt_got = offset < params->payload ? -1 : 0;
-		return -1;
-	}
-	return 0;
+	cell_note_length(shared, offset, params->payload);
+	return offset == params->payload ? 0 : -1;
 }

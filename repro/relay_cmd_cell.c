@@ -359,12 +359,8 @@ static void sink_event(struct ext_ctx *ctx, struct peer *peer, uint8_t *buf)
 		shared->bytes_verified += peer->bytes; /* the one peer thread */
 	else
 		atomic_fetch_add(&ctx->streams_bad, 1);
-	if (peer->bytes < ctx->params->payload && !shared->corrupt_found) {
-		shared->corrupt_found = 1;
-		shared->corrupt_offset = peer->bytes;
-		shared->corrupt_expected = pattern_byte(peer->bytes);
-		shared->corrupt_got = -1;
-	}
+	if (peer->bytes < ctx->params->payload) /* past the end: seen as it came */
+		cell_note_length(shared, peer->bytes, ctx->params->payload);
 	epoll_ctl(ctx->epoll_fd, EPOLL_CTL_DEL, peer->fd, NULL);
 	close(peer->fd);
 	peer->fd = -1;

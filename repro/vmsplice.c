@@ -99,10 +99,7 @@ static void note_corrupt(struct vmsplice_cell *c, const uint8_t *buf, size_t n, 
 			 size_t good)
 {
 	struct cell_shared *shared = c->shared;
-	shared->corrupt_found = 1;
-	shared->corrupt_offset = offset + good;
-	shared->corrupt_expected = pattern_byte(offset + good);
-	shared->corrupt_got = buf[good];
+	cell_note_bad_byte(shared, offset + good, buf[good]);
 	shared->vmsplice.replaced_by = replaced_by(c, buf + good, n - good, offset + good);
 }
 
